@@ -1,0 +1,111 @@
+"""One settings object for every part of Lookbook, read from the environment and `.env`.
+
+Every variable has the prefix ``LOOKBOOK_``; nested groups use ``__`` as the delimiter
+(``LOOKBOOK_RANKING__W_CF=0.6``). ``get_settings()`` is cached so tests can override it
+with ``get_settings.cache_clear()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RankingSettings(BaseModel):
+    """Weights of the blend ``final = w_cf·cf + w_text·text + w_image·image``."""
+
+    w_cf: float = Field(0.5, ge=0.0)
+    w_text: float = Field(0.3, ge=0.0)
+    w_image: float = Field(0.2, ge=0.0)
+    candidates: int = Field(100, ge=12, le=2000, description="candidates per prefetch")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> RankingSettings:
+        if self.w_cf + self.w_text + self.w_image <= 0:
+            raise ValueError("at least one ranking weight must be positive")
+        return self
+
+
+class ModelSettings(BaseModel):
+    """Which encoders the indexer uses and how the CF model is trained."""
+
+    text_model: str = "all-MiniLM-L6-v2"
+    image_encoder: Literal["catalog-cnn", "open_clip"] = "catalog-cnn"
+    clip_model: str = "ViT-B-32"
+    clip_pretrained: str = Field(
+        "", description="open_clip pretrained tag or a local checkpoint file"
+    )
+    als_factors: int = Field(64, ge=2, le=512)
+    als_iterations: int = Field(15, ge=1, le=200)
+    als_regularization: float = Field(0.05, ge=0.0)
+    decay_half_life_days: float = Field(60.0, gt=0.0)
+    cnn_epochs: int = Field(4, ge=1, le=100)
+    cnn_image_size: int = Field(64, ge=16, le=256)
+    batch_size: int = Field(256, ge=1)
+
+
+class QdrantSettings(BaseModel):
+    """Server engine options (used only when ``LOOKBOOK_QDRANT_URL`` is set)."""
+
+    shard_number: int = Field(1, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    write_consistency_factor: int = Field(1, ge=1)
+    timeout_s: float = Field(5.0, gt=0)
+    retries: int = Field(2, ge=0, le=10)
+
+
+class ShopSettings(BaseModel):
+    """How scaled data prices are shown: shop price = data price × multiplier."""
+
+    price_multiplier: float = Field(1000.0, gt=0)
+    currency: str = Field("EUR", min_length=3, max_length=3)
+
+
+class Settings(BaseSettings):
+    """Lookbook configuration. See the table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LOOKBOOK_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("data/demo")
+    index_dir: Path = Path("var/index")
+    db_path: Path = Path("var/lookbook.db")
+    qdrant_url: str = ""
+    qdrant_api_key: str = ""
+    secret_key: str = Field("dev-only-change-me", min_length=8)
+    token_ttl_s: int = Field(3600, ge=60)
+    cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    seed: int = 42
+
+    ranking: RankingSettings = RankingSettings()
+    models: ModelSettings = ModelSettings()
+    qdrant: QdrantSettings = QdrantSettings()
+    shop: ShopSettings = ShopSettings()
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        if self.qdrant_api_key and not self.qdrant_url:
+            raise ValueError(
+                "LOOKBOOK_QDRANT_API_KEY is set but LOOKBOOK_QDRANT_URL is empty: "
+                "set the server URL, or unset the key to use the embedded engine"
+            )
+        if self.models.image_encoder == "open_clip" and not self.models.clip_pretrained:
+            raise ValueError(
+                "LOOKBOOK_MODELS__IMAGE_ENCODER=open_clip needs LOOKBOOK_MODELS__CLIP_PRETRAINED "
+                "(a pretrained tag or a local checkpoint file)"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,188 @@
+"""The vector store interface: one contract, two engines (Qdrant Edge embedded, Qdrant server).
+
+Collections are ``articles`` (named vectors ``text``, ``image``, ``cf``) and ``customers``
+(named vector ``cf``). Point ids are ``core.catalog.point_id(string_id)``. A *version* is one
+complete build: the writer fills it, ``publish`` makes it current atomically, readers open the
+current version and notice when a newer one is published.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ARTICLES = "articles"
+CUSTOMERS = "customers"
+Collection = Literal["articles", "customers"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """Payload ``key`` equals any of ``values`` (keyword match)."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    """``gte <= payload[key] <= lte`` (either bound may be absent)."""
+
+    key: str
+    gte: float | None = None
+    lte: float | None = None
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one of the conditions holds (used for category = type OR group)."""
+
+    conditions: tuple[Match | Range, ...]
+
+
+Condition = Match | Range | AnyOf
+
+
+@dataclass(frozen=True)
+class Filter:
+    """All ``must`` conditions hold, and the point id is not in ``exclude_ids``."""
+
+    must: tuple[Condition, ...] = ()
+    exclude_ids: tuple[int, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not self.must and not self.exclude_ids
+
+
+@dataclass
+class Point:
+    """What the writer stores. ``vectors`` may omit a name (e.g. no image): that is no vector."""
+
+    id: int
+    vectors: dict[str, list[float]]
+    payload: dict[str, Any]
+
+
+@dataclass
+class Record:
+    """What readers get back. ``vectors`` holds only the names asked for and present."""
+
+    id: int
+    payload: dict[str, Any]
+    vectors: dict[str, list[float]] = field(default_factory=dict)
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class VectorQuery:
+    """One nearest-neighbour search on one named vector (one prefetch)."""
+
+    using: str
+    vector: Sequence[float]
+    limit: int
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """Named vectors (cosine) with their sizes, and payload fields to index."""
+
+    vectors: dict[str, int]
+    keyword_fields: tuple[str, ...] = ()
+    float_fields: tuple[str, ...] = ()
+    integer_fields: tuple[str, ...] = ()
+    datetime_fields: tuple[str, ...] = ()
+
+
+class StoreReader(ABC):
+    """Read access to one published version."""
+
+    version: str
+
+    @abstractmethod
+    def retrieve(
+        self, collection: Collection, ids: Sequence[int], with_vectors: Sequence[str] = ()
+    ) -> list[Record]:
+        """The records for ``ids`` that exist, in the order of ``ids``."""
+
+    @abstractmethod
+    def search(
+        self, collection: Collection, query: VectorQuery, flt: Filter | None = None
+    ) -> list[Record]:
+        """Nearest neighbours by cosine similarity under a filter, best first, with scores."""
+
+    @abstractmethod
+    def candidates(
+        self, collection: Collection, queries: Sequence[VectorQuery], flt: Filter | None = None
+    ) -> list[int]:
+        """Union of the ids of every query's neighbours (one prefetch per signal), deduplicated,
+        in first-seen order."""
+
+    @abstractmethod
+    def count(self, collection: Collection, flt: Filter | None = None) -> int:
+        """Exact number of points matching the filter."""
+
+    @abstractmethod
+    def facet(
+        self, collection: Collection, key: str, flt: Filter | None = None, limit: int = 100
+    ) -> dict[str, int]:
+        """Exact counts of each value of a keyword field among matching points."""
+
+    @abstractmethod
+    def scroll(
+        self,
+        collection: Collection,
+        flt: Filter | None = None,
+        order_by: tuple[str, Literal["asc", "desc"]] | None = None,
+        limit: int = 12,
+        offset: int = 0,
+        with_vectors: Sequence[str] = (),
+    ) -> list[Record]:
+        """Matching points, ordered by a numeric payload field (ties by id) or by id."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the files or connections."""
+
+
+class StoreWriter(ABC):
+    """Fills one new, unpublished version."""
+
+    version: str
+
+    @abstractmethod
+    def create(self, collection: Collection, spec: CollectionSpec) -> None:
+        """Create an empty collection in this version."""
+
+    @abstractmethod
+    def upsert(self, collection: Collection, points: Sequence[Point]) -> None:
+        """Write points; called in batches."""
+
+    @abstractmethod
+    def finish(self) -> dict[str, int]:
+        """Flush and optimise; returns the point count per collection (for verification)."""
+
+
+class Store(ABC):
+    """The versions of one index and the way to publish a new one."""
+
+    @abstractmethod
+    def new_writer(self, version: str) -> StoreWriter:
+        """Start writing a new version (left unpublished until `publish`)."""
+
+    @abstractmethod
+    def publish(self, version: str) -> None:
+        """Make a finished version current, atomically; keep the previous one."""
+
+    @abstractmethod
+    def current_version(self) -> str | None:
+        """The published version readers should use, or None."""
+
+    @abstractmethod
+    def open_reader(self, version: str | None = None) -> StoreReader:
+        """A reader on a version (default: current). Raises IndexNotReady if none."""
+
+    @abstractmethod
+    def versions(self) -> list[str]:
+        """Every complete version present, oldest first."""
