@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     db_path: Path = Path("var/lookbook.db")
     qdrant_url: str = ""
     qdrant_api_key: str = ""
-    secret_key: str = Field("dev-only-change-me", min_length=8)
+    secret_key: str = Field("dev-only-change-me-lookbook-demo-secret", min_length=32)
     token_ttl_s: int = Field(3600, ge=60)
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     seed: int = 42

@@ -47,13 +47,19 @@ Condition = Match | Range | AnyOf
 
 @dataclass(frozen=True)
 class Filter:
-    """All ``must`` conditions hold, and the point id is not in ``exclude_ids``."""
+    """All ``must`` conditions hold, no ``must_not`` one does, the point id is not in
+    ``exclude_ids`` and, when ``only_ids`` is given, is one of them (an empty tuple matches
+    nothing)."""
 
     must: tuple[Condition, ...] = ()
     exclude_ids: tuple[int, ...] = ()
+    must_not: tuple[Match, ...] = ()
+    only_ids: tuple[int, ...] | None = None
 
     def is_empty(self) -> bool:
-        return not self.must and not self.exclude_ids
+        return (
+            not self.must and not self.exclude_ids and not self.must_not and self.only_ids is None
+        )
 
 
 @dataclass
@@ -86,9 +92,14 @@ class VectorQuery:
 
 @dataclass(frozen=True)
 class CollectionSpec:
-    """Named vectors (cosine) with their sizes, and payload fields to index."""
+    """Named vectors with their sizes, and payload fields to index.
+
+    Vectors use cosine distance except those named in ``dot_vectors`` (dot product, stored
+    unnormalised: ALS factors, whose norms carry popularity).
+    """
 
     vectors: dict[str, int]
+    dot_vectors: tuple[str, ...] = ()
     keyword_fields: tuple[str, ...] = ()
     float_fields: tuple[str, ...] = ()
     integer_fields: tuple[str, ...] = ()
@@ -116,8 +127,8 @@ class StoreReader(ABC):
     def candidates(
         self, collection: Collection, queries: Sequence[VectorQuery], flt: Filter | None = None
     ) -> list[int]:
-        """Union of the ids of every query's neighbours (one prefetch per signal), deduplicated,
-        in first-seen order."""
+        """Union of the ids of every query's neighbours (one prefetch per signal, each under the
+        filter), deduplicated, ordered by reciprocal-rank fusion then id."""
 
     @abstractmethod
     def count(self, collection: Collection, flt: Filter | None = None) -> int:
@@ -186,3 +197,6 @@ class Store(ABC):
     @abstractmethod
     def versions(self) -> list[str]:
         """Every complete version present, oldest first."""
+
+    def close(self) -> None:  # noqa: B027  (optional hook: most stores hold nothing)
+        """Release what the store itself holds (a server connection it opened)."""

@@ -7,6 +7,7 @@ result list is never thinned out afterwards and counts, facets and limits stay e
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -55,7 +56,9 @@ def to_edge(flt: Filter | None) -> qe.Filter | None:
             must.append(qe.Filter(should=[_edge_leaf(c) for c in cond.conditions]))
         else:
             must.append(_edge_leaf(cond))
-    must_not: list[Any] = []
+    if flt.only_ids is not None:
+        must.append(qe.HasIdCondition(point_ids=set(flt.only_ids)))
+    must_not: list[Any] = [_edge_leaf(c) for c in flt.must_not]
     if flt.exclude_ids:
         must_not.append(qe.HasIdCondition(point_ids=set(flt.exclude_ids)))
     return qe.Filter(must=must or None, must_not=must_not or None)
@@ -80,7 +83,9 @@ def to_server(flt: Filter | None) -> qm.Filter | None:
             must.append(qm.Filter(should=[_server_leaf(c) for c in cond.conditions]))
         else:
             must.append(_server_leaf(cond))
-    must_not: list[qm.Condition] = []
+    if flt.only_ids is not None:
+        must.append(qm.HasIdCondition(has_id=list(flt.only_ids)))
+    must_not: list[qm.Condition] = [_server_leaf(c) for c in flt.must_not]
     if flt.exclude_ids:
         must_not.append(qm.HasIdCondition(has_id=list(flt.exclude_ids)))
     return qm.Filter(must=must or None, must_not=must_not or None)
@@ -90,6 +95,30 @@ def to_server(flt: Filter | None) -> qm.Filter | None:
 
 OrderedFetch = Callable[[Filter | None, int], list[tuple[Record, float]]]
 IdFetch = Callable[[Filter | None, int], list[Record]]
+Order = tuple[str, Literal["asc", "desc"]]
+#: ``raw(flt, n, order)``: the first ``n`` matching records (by id, or by ``order``'s field)
+#: with the field's value (0.0 when ordering by id).
+RawScroll = Callable[[Filter | None, int, Order | None], list[tuple[Record, float]]]
+
+
+def paged_scroll(
+    raw: RawScroll, flt: Filter | None, order_by: Order | None, limit: int, offset: int
+) -> list[Record]:
+    """``StoreReader.scroll`` on top of an engine's raw scroll (numeric offset, stable ties)."""
+    if limit <= 0:
+        return []
+    if order_by is None:
+        return [r for r, _ in raw(flt, offset + limit, None)[offset:]]
+    key, direction = order_by
+    return stable_ordered_page(
+        lambda f, n: raw(f, n, order_by),
+        lambda f, n: [r for r, _ in raw(f, n, None)],
+        flt,
+        key,
+        direction,
+        offset,
+        limit,
+    )
 
 
 def stable_ordered_page(
@@ -117,10 +146,8 @@ def stable_ordered_page(
     if len(head) == n and n > 0:
         last = head[-1][1]
         strict = [(r, v) for r, v in head if v != last]
-        tie_flt = Filter(
-            must=(*(flt.must if flt else ()), Range(key, gte=last, lte=last)),
-            exclude_ids=flt.exclude_ids if flt else (),
-        )
+        base = flt or Filter()
+        tie_flt = replace(base, must=(*base.must, Range(key, gte=last, lte=last)))
         head = strict + [(r, last) for r in fetch_by_id(tie_flt, n - len(strict))]
     sign = -1.0 if direction == "desc" else 1.0
     head.sort(key=lambda rv: (sign * rv[1], rv[0].id))

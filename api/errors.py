@@ -1,0 +1,100 @@
+"""Every error as application/problem+json (RFC 9457); domain errors mapped to statuses here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import IndexNotReady, InvalidInput, NotFound, StoreUnavailable
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+BASE = "https://lookbook.dev/problems/"
+
+
+class AuthError(Exception):
+    """401 (no or bad token) or 403 (a token for another customer)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class PayloadTooLarge(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def problem(
+    status: int, kind: str, title: str, detail: str, request: Request, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body")]
+    return ".".join(parts) or "request"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _loc(e["loc"]), "message": str(e["msg"])} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "invalid-input", "Invalid input", detail, request, errors=errors)
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.problem}]
+        return problem(422, "invalid-input", "Invalid input", str(exc), request, errors=errors)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", str(exc), request)
+
+    @app.exception_handler(AuthError)
+    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        kind, title = (
+            ("unauthorized", "Unauthorized") if exc.status == 401 else ("forbidden", "Forbidden")
+        )
+        return problem(exc.status, kind, title, exc.detail, request)
+
+    @app.exception_handler(PayloadTooLarge)
+    async def _too_large(request: Request, exc: PayloadTooLarge) -> JSONResponse:
+        return problem(413, "payload-too-large", "Payload too large", exc.detail, request)
+
+    @app.exception_handler(IndexNotReady)
+    async def _not_ready(request: Request, exc: IndexNotReady) -> JSONResponse:
+        return problem(503, "index-not-ready", "Index not ready", str(exc), request)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return problem(503, "store-unavailable", "Vector store unavailable", str(exc), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(exc.status_code, kind, str(exc.detail), str(exc.detail), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal", "Internal error", "an unexpected error occurred", request)

@@ -1,0 +1,56 @@
+"""Store records → API items: shop prices, image URLs, parts and reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.ranking import Ranked
+from api.schemas import Article, ListItem, Parts
+from core.settings import ShopSettings
+from core.store.base import Record
+
+_ARTICLE_FIELDS = set(Article.model_fields)
+
+
+def shop_price(payload: dict[str, Any], shop: ShopSettings) -> float:
+    return round(float(payload["price"]) * shop.price_multiplier, 2)
+
+
+def article(record: Record, shop: ShopSettings) -> Article:
+    p = record.payload
+    data = {k: p[k] for k in _ARTICLE_FIELDS if k in p}
+    data.update(
+        price=shop_price(p, shop),
+        currency=shop.currency,
+        image_url=f"/images/{p['article_id']}.jpg",
+        has_image=bool(p.get("has_image")),
+    )
+    return Article.model_validate(data)
+
+
+def item(
+    record: Record,
+    shop: ShopSettings,
+    *,
+    score: float | None = None,
+    parts: dict[str, float | None] | None = None,
+    boost: float = 0.0,
+    reason: str = "",
+) -> ListItem:
+    base = article(record, shop).model_dump()
+    return ListItem(
+        **base,
+        score=None if score is None else round(score, 6),
+        parts=Parts(**(parts or {})),
+        boost=round(boost, 6),
+        reason=reason,
+    )
+
+
+def ranked_items(ranked: Ranked, shop: ShopSettings, reasons: list[str]) -> list[ListItem]:
+    return [
+        item(r, shop, score=s, parts=p, boost=b[0], reason=reason)
+        for r, s, p, b, reason in zip(
+            ranked.records, ranked.scores, ranked.parts, ranked.boosts, reasons, strict=True
+        )
+    ]

@@ -1,0 +1,131 @@
+"""The ranking engine shared by the feed, similar items and search.
+
+One prefetch per signal under the request's filter gives the candidate pool; each candidate's
+raw signal scores are then computed exactly from its stored vectors, normalised
+(`scoring.normalise.minmax`), blended (`scoring.blend`), optionally nudged by preference boosts,
+ordered, collapsed by product_code and paged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.store.base import Filter, Record, StoreReader, VectorQuery
+from scoring.blend import SIGNALS, Weights, blend
+from scoring.diversity import collapse_variants, rank
+from scoring.normalise import FloatArray, cosine, minmax
+
+VECTORS = ("text", "image", "cf")
+#: Hard cap on the candidates one prefetch asks for.
+MAX_PREFETCH = 3000
+
+Scorer = Callable[[npt.NDArray[np.float64]], FloatArray]
+Boost = Callable[[dict[str, Any]], tuple[float, str]]
+
+
+@dataclass
+class Plan:
+    """What a request asks of each present signal: a prefetch vector and an exact scorer."""
+
+    queries: dict[str, VectorQuery] = field(default_factory=dict)
+    scorers: dict[str, Scorer] = field(default_factory=dict)
+    extra_ids: list[int] = field(default_factory=list)
+
+    def add(self, signal: str, query: VectorQuery, scorer: Scorer) -> None:
+        self.queries[signal] = query
+        self.scorers[signal] = scorer
+
+
+@dataclass
+class Ranked:
+    """A ranked page: records with their parts, scores and boosts, plus request-level data."""
+
+    records: list[Record]
+    parts: list[dict[str, float | None]]
+    scores: list[float]
+    boosts: list[tuple[float, str]]
+    weights: dict[str, float | None] | None
+    total: int
+
+
+def pool_size(candidates: int, limit: int, offset: int) -> int:
+    """Candidates per prefetch: enough to fill the requested page after variant collapse."""
+    return min(max(candidates, 3 * (offset + limit)), MAX_PREFETCH)
+
+
+def cosine_scorer(query: Sequence[float]) -> Scorer:
+    q = np.asarray(query, dtype=np.float64)
+    return lambda m: cosine(m, q)
+
+
+def dot_scorer(query: Sequence[float]) -> Scorer:
+    q = np.asarray(query, dtype=np.float64)
+    return lambda m: m @ q
+
+
+def _matrix(records: Sequence[Record], name: str, dim: int) -> npt.NDArray[np.float64]:
+    """Stacked vectors; a record lacking the vector gets a NaN row (absent for that item)."""
+    out = np.full((len(records), dim), np.nan)
+    for i, r in enumerate(records):
+        v = r.vectors.get(name)
+        if v is not None and len(v) == dim:
+            out[i] = v
+    return out
+
+
+def _raw_parts(records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:
+    raw: dict[str, FloatArray] = {}
+    for signal, scorer in plan.scorers.items():
+        dim = len(plan.queries[signal].vector)
+        raw[signal] = np.asarray(scorer(_matrix(records, signal, dim)), dtype=np.float64)
+    return raw
+
+
+def rank_candidates(
+    reader: StoreReader,
+    plan: Plan,
+    flt: Filter,
+    weights: Weights,
+    *,
+    limit: int,
+    offset: int,
+    collapse: bool,
+    boost: Boost | None = None,
+) -> Ranked:
+    """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
+    ids = reader.candidates("articles", list(plan.queries.values()), flt)
+    seen = set(ids)
+    ids += [i for i in plan.extra_ids if i not in seen]
+    records = reader.retrieve("articles", ids, with_vectors=VECTORS)
+    if not records:
+        return Ranked([], [], [], [], None, 0)
+    norm = {s: minmax(v) for s, v in _raw_parts(records, plan).items()}
+    if norm:
+        scores, eff = blend(norm, weights)
+    else:
+        scores, eff = np.zeros(len(records)), None
+    boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
+    final = scores + np.array([b[0] for b in boosts])
+    order = rank(final, tie_keys=[r.payload["article_id"] for r in records])
+    if collapse:
+        order = collapse_variants(order, [r.payload["product_code"] for r in records])
+    page = order[offset : offset + limit]
+    return Ranked(
+        records=[records[i] for i in page],
+        parts=[{s: _part(norm, s, i) for s in SIGNALS} for i in page],
+        scores=[float(final[i]) for i in page],
+        boosts=[boosts[i] for i in page],
+        weights=eff,
+        total=len(order),
+    )
+
+
+def _part(norm: dict[str, FloatArray], signal: str, i: int) -> float | None:
+    if signal not in norm or np.isnan(norm[signal][i]):
+        return None
+    return round(float(norm[signal][i]), 6)

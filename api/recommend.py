@@ -1,0 +1,306 @@
+"""Personal feed, similar items and semantic search: plans for the ranking engine (DESIGN §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from api.filters import ListFilters, to_store
+from api.index import Snapshot
+from api.ranking import Boost, Plan, Ranked, cosine_scorer, dot_scorer, pool_size, rank_candidates
+from api.schemas import Preferences
+from core.catalog import point_id
+from core.errors import NotFound
+from core.settings import Settings
+from core.store.base import AnyOf, Filter, Match, Record, VectorQuery
+from scoring.blend import Weights
+
+#: How much of the text taste the customer's free-text style makes up when both exist.
+STYLE_SHARE = 0.5
+TRENDING_CANDIDATES = 50
+FAVOURITE_CANDIDATES = 50
+
+
+@dataclass
+class Page:
+    limit: int = 12
+    offset: int = 0
+    collapse: bool = True
+
+
+@dataclass
+class Customer:
+    """What the feed knows of a customer: cf vector, recent purchases, bought set."""
+
+    customer_id: str
+    cf: list[float] | None = None
+    recent: list[str] = field(default_factory=list)
+    recent_days: list[int] = field(default_factory=list)
+    bought: list[str] = field(default_factory=list)
+
+
+def weights_of(settings: Settings) -> Weights:
+    r = settings.ranking
+    return Weights(cf=r.w_cf, text=r.w_text, image=r.w_image)
+
+
+def load_customer(snap: Snapshot, customer_id: str) -> Customer:
+    """The indexed customer, or an empty one (cold start) when the index does not know them."""
+    found = snap.reader.retrieve("customers", [point_id(customer_id)], with_vectors=["cf"])
+    if not found:
+        return Customer(customer_id)
+    p = found[0].payload
+    cf = found[0].vectors.get("cf")
+    has_cf = cf is not None and p.get("n_purchases", 0) > 0 and float(np.linalg.norm(cf)) > 0
+    return Customer(
+        customer_id,
+        cf=list(cf) if has_cf and cf is not None else None,
+        recent=list(p.get("recent", [])),
+        recent_days=list(p.get("recent_days", [])),
+        bought=list(p.get("bought", [])),
+    )
+
+
+def _taste(vectors: Sequence[npt.NDArray[np.float64]], weights: Sequence[float]) -> Any:
+    if not vectors:
+        return None
+    acc = sum(w * v / (np.linalg.norm(v) or 1.0) for v, w in zip(vectors, weights, strict=True))
+    norm = float(np.linalg.norm(acc))
+    return None if norm == 0 else acc / norm
+
+
+def _tastes(
+    snap: Snapshot, settings: Settings, cust: Customer, prefs: Preferences | None
+) -> tuple[Any, Any, list[Record]]:
+    """Time-decayed text and image tastes from recent purchases, style text mixed in."""
+    recs = snap.reader.retrieve(
+        "articles", [point_id(a) for a in cust.recent], with_vectors=["text", "image"]
+    )
+    day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
+    half_life = settings.models.decay_half_life_days
+
+    def decay(r: Record) -> float:
+        age = snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day)
+        return float(0.5 ** (max(age, 0) / half_life))
+
+    tastes = []
+    for name in ("text", "image"):
+        rows = [(np.asarray(r.vectors[name]), decay(r)) for r in recs if r.vectors.get(name)]
+        tastes.append(_taste([v for v, _ in rows], [w for _, w in rows]))
+    text_taste, image_taste = tastes
+    if prefs is not None and prefs.style.strip():
+        style = np.asarray(snap.embed_text(prefs.style), dtype=np.float64)
+        text_taste = (
+            style
+            if text_taste is None
+            else _taste([text_taste, style], [1 - STYLE_SHARE, STYLE_SHARE])
+        )
+    return text_taste, image_taste, recs
+
+
+def preference_boost(prefs: Preferences | None, multiplier: float) -> Boost | None:
+    """Soft boosts: favourite category +0.20, favourite colour +0.15, outside price range −0.20."""
+    if prefs is None:
+        return None
+    cats = {c.lower() for c in prefs.favourite_categories}
+    cols = {c.lower() for c in prefs.favourite_colours}
+
+    def boost(p: dict[str, Any]) -> tuple[float, str]:
+        b, why = 0.0, []
+        if cats & {p["product_type_name"].lower(), p["product_group_name"].lower()}:
+            b += 0.2
+            why.append(f"a favourite category ({p['product_type_name']})")
+        if p["colour_group_name"].lower() in cols:
+            b += 0.15
+            why.append(f"in your colour {p['colour_group_name'].lower()}")
+        price = float(p["price"]) * multiplier
+        lo, hi = prefs.min_price, prefs.max_price
+        if (lo is not None and price < lo) or (hi is not None and price > hi):
+            b -= 0.20
+        return b, "; ".join(why)
+
+    return boost
+
+
+def feed(
+    snap: Snapshot,
+    settings: Settings,
+    customer_id: str,
+    prefs: Preferences | None,
+    filters: ListFilters,
+    page: Page,
+    *,
+    exclude_bought: bool = True,
+) -> tuple[Ranked, list[str]]:
+    """The personal feed: ALS user·item, text and image taste; trending for a cold start."""
+    cust = load_customer(snap, customer_id)
+    text_taste, image_taste, recent = _tastes(snap, settings, cust, prefs)
+    bought = tuple(point_id(a) for a in cust.bought) if exclude_bought else ()
+    flt = to_store(filters, settings.shop.price_multiplier, exclude_ids=bought)
+    n = pool_size(settings.ranking.candidates, page.limit, page.offset)
+    plan = Plan()
+    if cust.cf is not None:
+        plan.add("cf", VectorQuery("cf", cust.cf, n), dot_scorer(cust.cf))
+    for name, vec in (("text", text_taste), ("image", image_taste)):
+        if vec is not None:
+            plan.add(name, VectorQuery(name, vec.tolist(), n), cosine_scorer(vec))
+    trending = snap.reader.scroll(
+        "articles", flt, order_by=("trend_score", "desc"), limit=TRENDING_CANDIDATES
+    )
+    plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
+    boost = preference_boost(prefs, settings.shop.price_multiplier)
+    if not plan.scorers:
+        boost = _with_trend(boost, trending)
+    ranked = rank_candidates(
+        snap.reader,
+        plan,
+        flt,
+        weights_of(settings),
+        limit=page.limit,
+        offset=page.offset,
+        collapse=page.collapse,
+        boost=boost,
+    )
+    return ranked, [_feed_reason(ranked, i, recent) for i in range(len(ranked.records))]
+
+
+def _favourite_ids(
+    snap: Snapshot, flt: Filter, prefs: Preferences | None, text_taste: Any
+) -> list[int]:
+    """Candidates in the customer's favourite categories or colours, so boosts can act on them:
+    nearest to the text taste when there is one, else the trending ones."""
+    if prefs is None or not (prefs.favourite_categories or prefs.favourite_colours):
+        return []
+    cats, cols = tuple(prefs.favourite_categories), tuple(prefs.favourite_colours)
+    conds = [Match("product_type_name", cats), Match("product_group_name", cats)] if cats else []
+    conds += [Match("colour_group_name", cols)] if cols else []
+    fav = replace(flt, must=(*flt.must, AnyOf(tuple(conds))))
+    if text_taste is not None:
+        query = VectorQuery("text", list(map(float, text_taste)), FAVOURITE_CANDIDATES)
+        return [r.id for r in snap.reader.search("articles", query, fav)]
+    found = snap.reader.scroll(
+        "articles", fav, order_by=("trend_score", "desc"), limit=FAVOURITE_CANDIDATES
+    )
+    return [r.id for r in found]
+
+
+def _with_trend(boost: Boost | None, trending: list[Record]) -> Boost:
+    """Cold start with no signal: order by trend rank (a small decreasing boost) plus prefs."""
+    rank_of = {r.payload["article_id"]: i for i, r in enumerate(trending)}
+
+    def trend_boost(p: dict[str, Any]) -> tuple[float, str]:
+        b, why = boost(p) if boost else (0.0, "")
+        r = rank_of.get(p["article_id"])
+        t = 0.0 if r is None else 0.1 * (1 - r / max(len(rank_of), 1))
+        return b + t, why or "Trending now"
+
+    return trend_boost
+
+
+def _feed_reason(ranked: Ranked, i: int, recent: list[Record]) -> str:
+    boost_reason = ranked.boosts[i][1]
+    parts = ranked.parts[i]
+    # The strongest part explains the item; on ties the concrete reasons (text, image) win.
+    values = {s: parts[s] or 0.0 for s in ("text", "image", "cf")}
+    top = max(values, key=lambda s: values[s])
+    if values[top] <= 0:
+        return boost_reason or "Trending now"
+    if top == "cf":
+        why = "Popular with shoppers who buy what you buy"
+    else:
+        why = _nearest_recent(ranked.records[i], recent, top)
+    return f"{why}; {boost_reason}" if boost_reason else why
+
+
+def _nearest_recent(rec: Record, recent: list[Record], signal: str) -> str:
+    v = rec.vectors.get(signal)
+    best, best_cos = None, -2.0
+    for r in recent:
+        u = r.vectors.get(signal)
+        if v and u:
+            c = float(np.dot(v, u) / ((np.linalg.norm(v) * np.linalg.norm(u)) or 1.0))
+            if c > best_cos:
+                best, best_cos = r, c
+    if best is None:
+        return "Matches your style"
+    verb = "Looks like" if signal == "image" else "Goes with"
+    return f"{verb} the {best.payload['prod_name']} you bought"
+
+
+def similar(
+    snap: Snapshot,
+    settings: Settings,
+    article_id: str,
+    filters: ListFilters,
+    page: Page,
+    *,
+    other_groups: bool = False,
+) -> Ranked:
+    """Items similar to an article: cf, text and image cosine to it."""
+    found = snap.reader.retrieve(
+        "articles", [point_id(article_id)], with_vectors=["text", "image", "cf"]
+    )
+    if not found:
+        raise NotFound("article", article_id)
+    src = found[0]
+    flt = to_store(filters, settings.shop.price_multiplier, exclude_ids=(src.id,))
+    if other_groups:
+        # "Complete the look": the same signals, other product groups only.
+        flt = replace(
+            flt, must_not=(Match("product_group_name", (src.payload["product_group_name"],)),)
+        )
+    n = pool_size(settings.ranking.candidates, page.limit, page.offset)
+    plan = Plan()
+    for name in ("cf", "text", "image"):
+        vec = src.vectors.get(name)
+        if vec and float(np.linalg.norm(vec)) > 0:
+            plan.add(name, VectorQuery(name, list(vec), n), cosine_scorer(vec))
+    return rank_candidates(
+        snap.reader,
+        plan,
+        flt,
+        weights_of(settings),
+        limit=page.limit,
+        offset=page.offset,
+        collapse=page.collapse,
+    )
+
+
+def search(
+    snap: Snapshot,
+    settings: Settings,
+    filters: ListFilters,
+    page: Page,
+    *,
+    text: npt.NDArray[np.float32] | None = None,
+    clip_text: npt.NDArray[np.float32] | None = None,
+    image: npt.NDArray[np.float32] | None = None,
+    customer_id: str | None = None,
+) -> Ranked:
+    """Semantic search by text (and CLIP text→image) or by photo, cf from a signed-in customer."""
+    flt = to_store(filters, settings.shop.price_multiplier)
+    n = pool_size(settings.ranking.candidates, page.limit, page.offset)
+    plan = Plan()
+    if customer_id:
+        cust = load_customer(snap, customer_id)
+        if cust.cf is not None:
+            # Affinity only re-scores what the query found: it does not add candidates.
+            plan.add("cf", VectorQuery("cf", cust.cf, 0), dot_scorer(cust.cf))
+    if text is not None:
+        plan.add("text", VectorQuery("text", text.tolist(), n), cosine_scorer(text))
+    vec = image if image is not None else clip_text
+    if vec is not None:
+        plan.add("image", VectorQuery("image", vec.tolist(), n), cosine_scorer(vec))
+    return rank_candidates(
+        snap.reader,
+        plan,
+        flt,
+        weights_of(settings),
+        limit=page.limit,
+        offset=page.offset,
+        collapse=page.collapse,
+    )

@@ -1,0 +1,134 @@
+"""Browse the catalog, read one article, and its similar items."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from api import browse as browsing
+from api import recommend
+from api.deps import CacheDep, PageDep, SettingsDep, SnapshotDep, cached
+from api.filters import ListFilters, list_filters
+from api.present import article, item, ranked_items
+from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue, Weights
+from core.catalog import point_id
+from core.errors import NotFound
+from core.store.base import Filter, Match
+
+router = APIRouter(prefix="/articles", tags=["articles"])
+ArticleId = Annotated[str, Path(pattern=r"^\d{10}$", description="10-digit article id")]
+Filters = Annotated[ListFilters, Depends(list_filters)]
+QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
+
+
+@router.get("", response_model=BrowseResult)
+def list_articles(
+    request: Request,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    filters: Filters,
+    q: QueryText = None,
+    sort: browsing.Sort = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 24,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:
+    """Browse with filters, sort, pagination and facet counts under the other filters."""
+
+    def compute() -> BrowseResult:
+        q_vec = snap.embed_text(q).tolist() if q else None
+        page = browsing.browse(
+            snap, settings, filters, q_vec=q_vec, sort=sort, limit=limit, offset=offset
+        )
+        return BrowseResult(
+            items=[
+                item(r, settings.shop, score=s)
+                for r, s in zip(page.records, page.scores, strict=True)
+            ],
+            total=page.total,
+            limit=limit,
+            offset=offset,
+            version=snap.version,
+            facets={
+                name: [
+                    FacetValue(value=v, count=c)
+                    for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                ]
+                for name, counts in page.facets.items()
+            },
+            price_range=page.price_range,
+        )
+
+    return cached(request, cache, snap, compute)
+
+
+@router.get("/{article_id}", response_model=ArticleDetail)
+def get_article(
+    request: Request,
+    article_id: ArticleId,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+) -> Response:
+    """One article with all its attributes, image URL and its other colourways."""
+
+    def compute() -> ArticleDetail:
+        found = snap.reader.retrieve("articles", [point_id(article_id)])
+        if not found:
+            raise NotFound("article", article_id)
+        rec = found[0]
+        flt = Filter(
+            must=(Match("product_code", (rec.payload["product_code"],)),), exclude_ids=(rec.id,)
+        )
+        variants = snap.reader.scroll("articles", flt, limit=50)
+        return ArticleDetail(
+            **article(rec, settings.shop).model_dump(),
+            variants=[article(v, settings.shop) for v in variants],
+        )
+
+    return cached(request, cache, snap, compute)
+
+
+@router.get("/{article_id}/similar", response_model=ArticleList)
+def get_similar(
+    request: Request,
+    article_id: ArticleId,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    filters: Filters,
+    page: PageDep,
+    other_groups: Annotated[
+        bool, Query(description="only other product groups (complete the look)")
+    ] = False,
+) -> Response:
+    """Items similar to an article by cf, text and image, with the score parts."""
+
+    def compute() -> ArticleList:
+        ranked = recommend.similar(
+            snap, settings, article_id, filters, page, other_groups=other_groups
+        )
+        reasons = [_dominant(p) for p in ranked.parts]
+        return ArticleList(
+            items=ranked_items(ranked, settings.shop, reasons),
+            total=ranked.total,
+            limit=page.limit,
+            offset=page.offset,
+            weights=Weights(**ranked.weights) if ranked.weights else None,
+            version=snap.version,
+        )
+
+    return cached(request, cache, snap, compute)
+
+
+def _dominant(parts: dict[str, float | None]) -> str:
+    labels = {
+        "cf": "Bought by the same shoppers",
+        "text": "Similar description",
+        "image": "Similar look",
+    }
+    present = {k: v for k, v in parts.items() if v is not None}
+    if not present:
+        return ""
+    return labels[max(present, key=lambda k: present[k])]

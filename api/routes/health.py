@@ -1,0 +1,56 @@
+"""Liveness, readiness, and article images."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, Response
+
+from api.deps import SettingsDep, SnapshotDep
+from api.placeholder import placeholder_jpeg
+from api.schemas import Health, Ready
+from core.catalog import point_id
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def get_health() -> Health:
+    """Liveness: the process answers (does not touch the index)."""
+    return Health()
+
+
+@router.get("/ready", response_model=Ready)
+def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Ready:
+    """Readiness: an index version is loaded; its version and counts."""
+    return Ready(
+        version=snap.version,
+        articles=int(snap.manifest["articles"]),
+        customers=int(snap.manifest["customers"]),
+        engine="qdrant-server" if settings.qdrant_url else "qdrant-edge",
+    )
+
+
+@router.get(
+    "/images/{article_id}.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_image(article_id: Annotated[str, Path(pattern=r"^\d{10}$")], snap: SnapshotDep) -> Response:
+    """The article's image, or a neutral placeholder when it has none."""
+    found = snap.reader.retrieve("articles", [point_id(article_id)])
+    rel = found[0].payload.get("image_path") if found else None
+    root = FsPath(snap.manifest["data_dir"])
+    if rel:
+        path = (root / rel).resolve()
+        if path.is_file() and root.resolve() in path.parents:
+            return FileResponse(
+                path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"}
+            )
+    return Response(
+        placeholder_jpeg(),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

@@ -1,0 +1,91 @@
+"""The personal feed and trending."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from api import browse as browsing
+from api import recommend
+from api.deps import CacheDep, PageDep, PrefsDep, SettingsDep, SnapshotDep, cached
+from api.filters import ListFilters, list_filters
+from api.present import item, ranked_items
+from api.schemas import ArticleList, Weights
+
+router = APIRouter(tags=["recommendations"])
+CustomerId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")]
+Filters = Annotated[ListFilters, Depends(list_filters)]
+
+
+@router.get("/recommendations/{customer_id}", response_model=ArticleList)
+def get_recommendations(
+    request: Request,
+    customer_id: CustomerId,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    prefs_store: PrefsDep,
+    filters: Filters,
+    page: PageDep,
+    exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
+) -> Response:
+    """The customer's personal feed with the score parts and a reason per item."""
+
+    def compute() -> ArticleList:
+        prefs = prefs_store.get(customer_id)
+        ranked, reasons = recommend.feed(
+            snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
+        )
+        return ArticleList(
+            items=ranked_items(ranked, settings.shop, reasons),
+            total=ranked.total,
+            limit=page.limit,
+            offset=page.offset,
+            weights=Weights(**ranked.weights) if ranked.weights else None,
+            version=snap.version,
+        )
+
+    return cached(request, cache, snap, compute, customer_id)
+
+
+@router.get("/trending", response_model=ArticleList)
+def get_trending(
+    request: Request,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    filters: Filters,
+    page: PageDep,
+    window_days: Annotated[Literal[7, 30], Query(description="sales window in days")] = 7,
+) -> Response:
+    """Top sellers of the last 7 or 30 days, under the filters."""
+
+    def compute() -> ArticleList:
+        records, total = browsing.trending(
+            snap,
+            settings,
+            filters,
+            window_days=window_days,
+            limit=page.limit,
+            offset=page.offset,
+            collapse=page.collapse,
+        )
+        key = "sales_7d" if window_days == 7 else "sales_30d"
+        return ArticleList(
+            items=[
+                item(
+                    r,
+                    settings.shop,
+                    score=float(r.payload[key]),
+                    reason=f"{r.payload[key]} sold in the last {window_days} days",
+                )
+                for r in records
+            ],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+            version=snap.version,
+        )
+
+    return cached(request, cache, snap, compute)

@@ -1,0 +1,104 @@
+"""Semantic search for merchandisers: by text and by uploaded photo."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from PIL import Image, UnidentifiedImageError
+
+from api import recommend
+from api.deps import CacheDep, OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep, cached
+from api.errors import PayloadTooLarge
+from api.filters import ListFilters, list_filters
+from api.present import ranked_items
+from api.ranking import Ranked
+from api.schemas import ArticleList, Weights
+from core.errors import InvalidInput
+
+router = APIRouter(prefix="/search", tags=["search"])
+Filters = Annotated[ListFilters, Depends(list_filters)]
+MAX_UPLOAD = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+
+
+def _result(
+    ranked: Ranked, settings: SettingsDep, version: str, limit: int, offset: int
+) -> ArticleList:
+    reasons = [_why(p) for p in ranked.parts]
+    return ArticleList(
+        items=ranked_items(ranked, settings.shop, reasons),
+        total=ranked.total,
+        limit=limit,
+        offset=offset,
+        weights=Weights(**ranked.weights) if ranked.weights else None,
+        version=version,
+    )
+
+
+def _why(parts: dict[str, float | None]) -> str:
+    shown = [f"{k} {v:.2f}" for k, v in parts.items() if v is not None]
+    return ", ".join(shown)
+
+
+@router.get("", response_model=ArticleList)
+def search_text(
+    request: Request,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    filters: Filters,
+    page: PageDep,
+    customer: OptionalCustomerDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="what to look for")],
+) -> Response:
+    """Search by text: query vs item text, CLIP text→image where available, cf if signed in."""
+    if not q.strip():
+        raise InvalidInput("q", "must contain a non-space character")
+
+    def compute() -> ArticleList:
+        text = snap.embed_text(q)
+        enc = snap.image_encoder
+        clip = enc.encode_text([q])[0] if enc.supports_text else None
+        ranked = recommend.search(
+            snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer
+        )
+        return _result(ranked, settings, snap.version, page.limit, page.offset)
+
+    return cached(request, cache, snap, compute, customer or "")
+
+
+def _read_image(data: bytes) -> Image.Image:
+    if not data:
+        raise InvalidInput("file", "the upload is empty")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.format not in ("JPEG", "PNG"):
+            raise InvalidInput("file", f"must be a JPEG or PNG image, got {img.format}")
+        if img.width * img.height > MAX_PIXELS:
+            raise InvalidInput("file", f"image too large: {img.width}x{img.height} pixels")
+        img.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidInput("file", "not a readable JPEG or PNG image") from exc
+    return img.convert("RGB")
+
+
+@router.post("/image", response_model=ArticleList)
+async def search_image(
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    filters: Filters,
+    page: PageDep,
+    customer: OptionalCustomerDep,
+    file: Annotated[UploadFile, File(description="a JPEG or PNG photo, at most 5 MB")],
+) -> ArticleList:
+    """Search by an uploaded photo, embedded with the index's own image encoder."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise PayloadTooLarge(f"file: the upload exceeds {MAX_UPLOAD // (1024 * 1024)} MB")
+    img = _read_image(data)
+    vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
+    ranked = recommend.search(snap, settings, filters, page, image=vec, customer_id=customer)
+    return _result(ranked, settings, snap.version, page.limit, page.offset)
