@@ -127,7 +127,7 @@ def trending(
     settings: Settings,
     f: ListFilters,
     *,
-    window_days: Literal[7, 30],
+    window_days: int,
     limit: int,
     offset: int,
     collapse: bool,

@@ -52,6 +52,48 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+_PROBLEM_CODES = {
+    "401": "Missing, expired or invalid token",
+    "403": "A token of another customer",
+    "404": "Not found",
+    "413": "Body or upload too large",
+    "422": "Invalid input; `errors` names each field",
+    "503": "Index not ready or vector store unavailable",
+    "504": "Request took too long",
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make /openapi.json say that every error is application/problem+json with `Problem`."""
+    from fastapi.openapi.utils import get_openapi
+
+    from api.schemas import Problem
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for path in spec["paths"].values():
+            for op in path.values():
+                responses = op.setdefault("responses", {})
+                for code, text in _PROBLEM_CODES.items():
+                    responses[code] = {
+                        "description": text,
+                        "content": {PROBLEM: {"schema": ref}},
+                    }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 

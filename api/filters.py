@@ -6,14 +6,16 @@ from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import StringConstraints
 
 from core.errors import InvalidInput
 from core.store.base import AnyOf, Condition, Filter, Match, Range
 
 MAX_VALUES = 20
 HALF_CENT = 0.005
+Value = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Values = Annotated[
-    list[str] | None,
+    list[Value] | None,
     Query(max_length=MAX_VALUES, description="repeat the parameter for several values"),
 ]
 Price = Annotated[float | None, Query(ge=0, le=1_000_000, description="shop currency")]
@@ -49,10 +51,6 @@ def list_filters(
     """FastAPI dependency reading the filter query parameters."""
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price", f"{min_price} is above max_price {max_price}")
-    for name, values in (("category", category), ("colour", colour), ("index_group", index_group)):
-        for v in values or ():
-            if not v.strip() or len(v) > 100:
-                raise InvalidInput(name, "each value must be 1-100 characters")
     return ListFilters(
         category=tuple(category or ()),
         colour=tuple(colour or ()),

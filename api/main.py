@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    errors.document_problems(app)
     app.middleware("http")(_access)
     app.add_middleware(
         CORSMiddleware,

@@ -16,6 +16,27 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 TINY_SEED = 11
+#: A customer added to the tiny world who bought only black trousers (known-answer tests).
+TROUSERS_FAN = "bd" * 32
+FAN_BOUGHT = 3
+
+
+def add_trousers_fan(data: Path) -> list[str]:
+    """Append a customer who bought `FAN_BOUGHT` black trousers (twice each) in the last weeks;
+    returns the black trousers of the world, bought ones first."""
+    import pandas as pd
+
+    arts = pd.read_csv(data / "articles.csv", dtype=str)
+    black = arts[(arts.product_type_name == "Trousers") & (arts.colour_group_name == "Black")]
+    ids = sorted(black.article_id)
+    with open(data / "customers.csv", "a") as fh:
+        fh.write(f"{TROUSERS_FAN},1.0,1.0,ACTIVE,Regularly,31,{'ab' * 32}\n")
+    days = ["2020-09-01", "2020-09-08", "2020-09-15"]
+    with open(data / "transactions_train.csv", "a") as fh:
+        for day, art in zip(days, ids[:FAN_BOUGHT], strict=True):
+            for _ in range(2):
+                fh.write(f"{day},{TROUSERS_FAN},{art},0.033881355932203,2\n")
+    return ids
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +46,7 @@ def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny") / "data"
     n_a, n_c, n_t = SCALES["tiny"]
     generate(out, n_articles=n_a, n_customers=n_c, n_transactions=n_t, seed=TINY_SEED)
+    add_trousers_fan(out)
     return out
 
 

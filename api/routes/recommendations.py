@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -12,6 +12,7 @@ from api.deps import CacheDep, PageDep, PrefsDep, SettingsDep, SnapshotDep, cach
 from api.filters import ListFilters, list_filters
 from api.present import item, ranked_items
 from api.schemas import ArticleList, Weights
+from core.errors import InvalidInput
 
 router = APIRouter(tags=["recommendations"])
 CustomerId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")]
@@ -57,9 +58,11 @@ def get_trending(
     cache: CacheDep,
     filters: Filters,
     page: PageDep,
-    window_days: Annotated[Literal[7, 30], Query(description="sales window in days")] = 7,
+    window_days: Annotated[int, Query(description="sales window in days: 7 or 30")] = 7,
 ) -> Response:
     """Top sellers of the last 7 or 30 days, under the filters."""
+    if window_days not in (7, 30):
+        raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
 
     def compute() -> ArticleList:
         records, total = browsing.trending(
