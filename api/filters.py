@@ -35,7 +35,13 @@ class ListFilters:
         """The same filters with one dropped (facet counts under the *other* filters)."""
         if name in ("min_price", "max_price", "price"):
             return replace(self, min_price=None, max_price=None)
-        return replace(self, **{name: ()})
+        if name == "category":
+            return replace(self, category=())
+        if name == "colour":
+            return replace(self, colour=())
+        if name == "index_group":
+            return replace(self, index_group=())
+        raise ValueError(f"unknown filter {name!r}")
 
     def cache_key(self) -> tuple[object, ...]:
         return (self.category, self.colour, self.index_group, self.min_price, self.max_price)

@@ -58,12 +58,12 @@ def pool_size(candidates: int, limit: int, offset: int) -> int:
     return min(max(candidates, 3 * (offset + limit)), MAX_PREFETCH)
 
 
-def cosine_scorer(query: Sequence[float]) -> Scorer:
+def cosine_scorer(query: Sequence[float] | npt.NDArray[np.floating[Any]]) -> Scorer:
     q = np.asarray(query, dtype=np.float64)
     return lambda m: cosine(m, q)
 
 
-def dot_scorer(query: Sequence[float]) -> Scorer:
+def dot_scorer(query: Sequence[float] | npt.NDArray[np.floating[Any]]) -> Scorer:
     q = np.asarray(query, dtype=np.float64)
     return lambda m: m @ q
 

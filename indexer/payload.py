@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from core.catalog import ARTICLES, Kind, point_id
@@ -62,7 +63,7 @@ def customer_spec(signals: Signals) -> CollectionSpec:
     )
 
 
-def _display_prices(ds: Dataset, stats: pd.DataFrame) -> np.ndarray:
+def _display_prices(ds: Dataset, stats: pd.DataFrame) -> npt.NDArray[np.float64]:
     """Sold price; for never-sold articles the median of their product type, else overall."""
     price = stats["price"].to_numpy(dtype=np.float64).copy()
     types = ds.articles["product_type_no"].to_numpy()
@@ -72,7 +73,7 @@ def _display_prices(ds: Dataset, stats: pd.DataFrame) -> np.ndarray:
         overall = float(np.nanmedian(price)) if (~missing).any() else 0.03
         fill = pd.Series(types[missing]).map(by_type).fillna(overall).to_numpy()
         price[missing] = fill
-    return price
+    return np.asarray(price, dtype=np.float64)
 
 
 def _day_iso(day: int) -> str | None:
