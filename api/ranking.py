@@ -86,6 +86,53 @@ def _raw_parts(records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:
     return raw
 
 
+@dataclass
+class Pool:
+    """Scored candidates before the blend: records, normalised parts, preference boosts."""
+
+    records: list[Record]
+    norm: dict[str, FloatArray]
+    boosts: list[tuple[float, str]]
+
+
+def score_pool(reader: StoreReader, plan: Plan, flt: Filter, boost: Boost | None = None) -> Pool:
+    """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly."""
+    ids = reader.candidates("articles", list(plan.queries.values()), flt)
+    seen = set(ids)
+    ids += [i for i in plan.extra_ids if i not in seen]
+    records = reader.retrieve("articles", ids, with_vectors=VECTORS)
+    norm = {s: minmax(v) for s, v in _raw_parts(records, plan).items()} if records else {}
+    boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
+    return Pool(records, norm, boosts)
+
+
+def page_of(pool: Pool, weights: Weights, *, limit: int, offset: int, collapse: bool) -> Ranked:
+    """Blend, order (ties by article id), collapse variants and cut one page."""
+    records, norm = pool.records, pool.norm
+    if not records:
+        return Ranked([], [], [], [], None, 0)
+    w = weights.as_dict()
+    if any(w[s] > 0 for s in norm):
+        scores, eff = blend(norm, weights)
+    else:
+        # No present signal carries weight: order by the boosts (and trend) alone.
+        scores, eff = np.zeros(len(records)), None
+        norm = {}
+    final = scores + np.array([b[0] for b in pool.boosts])
+    order = rank(final, tie_keys=[r.payload["article_id"] for r in records])
+    if collapse:
+        order = collapse_variants(order, [r.payload["product_code"] for r in records])
+    page = order[offset : offset + limit]
+    return Ranked(
+        records=[records[i] for i in page],
+        parts=[{s: _part(norm, s, i) for s in SIGNALS} for i in page],
+        scores=[float(final[i]) for i in page],
+        boosts=[pool.boosts[i] for i in page],
+        weights=eff,
+        total=len(order),
+    )
+
+
 def rank_candidates(
     reader: StoreReader,
     plan: Plan,
@@ -98,31 +145,8 @@ def rank_candidates(
     boost: Boost | None = None,
 ) -> Ranked:
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
-    ids = reader.candidates("articles", list(plan.queries.values()), flt)
-    seen = set(ids)
-    ids += [i for i in plan.extra_ids if i not in seen]
-    records = reader.retrieve("articles", ids, with_vectors=VECTORS)
-    if not records:
-        return Ranked([], [], [], [], None, 0)
-    norm = {s: minmax(v) for s, v in _raw_parts(records, plan).items()}
-    if norm:
-        scores, eff = blend(norm, weights)
-    else:
-        scores, eff = np.zeros(len(records)), None
-    boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
-    final = scores + np.array([b[0] for b in boosts])
-    order = rank(final, tie_keys=[r.payload["article_id"] for r in records])
-    if collapse:
-        order = collapse_variants(order, [r.payload["product_code"] for r in records])
-    page = order[offset : offset + limit]
-    return Ranked(
-        records=[records[i] for i in page],
-        parts=[{s: _part(norm, s, i) for s in SIGNALS} for i in page],
-        scores=[float(final[i]) for i in page],
-        boosts=[boosts[i] for i in page],
-        weights=eff,
-        total=len(order),
-    )
+    pool = score_pool(reader, plan, flt, boost)
+    return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
 
 
 def _part(norm: dict[str, FloatArray], signal: str, i: int) -> float | None:

@@ -11,7 +11,18 @@ import numpy.typing as npt
 
 from api.filters import ListFilters, to_store
 from api.index import Snapshot
-from api.ranking import Boost, Plan, Ranked, cosine_scorer, dot_scorer, pool_size, rank_candidates
+from api.ranking import (
+    Boost,
+    Plan,
+    Pool,
+    Ranked,
+    cosine_scorer,
+    dot_scorer,
+    page_of,
+    pool_size,
+    rank_candidates,
+    score_pool,
+)
 from api.schemas import Preferences
 from core.catalog import point_id
 from core.errors import NotFound
@@ -126,7 +137,7 @@ def preference_boost(prefs: Preferences | None, multiplier: float) -> Boost | No
     return boost
 
 
-def feed(
+def feed_pool(
     snap: Snapshot,
     settings: Settings,
     customer_id: str,
@@ -135,8 +146,8 @@ def feed(
     page: Page,
     *,
     exclude_bought: bool = True,
-) -> tuple[Ranked, list[str]]:
-    """The personal feed: ALS user·item, text and image taste; trending for a cold start."""
+) -> tuple[Pool, list[Record]]:
+    """The feed's scored candidates (before the blend) and the customer's recent purchases."""
     cust = load_customer(snap, customer_id)
     text_taste, image_taste, recent = _tastes(snap, settings, cust, prefs)
     bought = tuple(point_id(a) for a in cust.bought) if exclude_bought else ()
@@ -155,15 +166,25 @@ def feed(
     boost = preference_boost(prefs, settings.shop.price_multiplier)
     if not plan.scorers:
         boost = _with_trend(boost, trending)
-    ranked = rank_candidates(
-        snap.reader,
-        plan,
-        flt,
-        weights_of(settings),
-        limit=page.limit,
-        offset=page.offset,
-        collapse=page.collapse,
-        boost=boost,
+    return score_pool(snap.reader, plan, flt, boost), recent
+
+
+def feed(
+    snap: Snapshot,
+    settings: Settings,
+    customer_id: str,
+    prefs: Preferences | None,
+    filters: ListFilters,
+    page: Page,
+    *,
+    exclude_bought: bool = True,
+) -> tuple[Ranked, list[str]]:
+    """The personal feed: ALS user·item, text and image taste; trending for a cold start."""
+    pool, recent = feed_pool(
+        snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
+    )
+    ranked = page_of(
+        pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
     )
     return ranked, [_feed_reason(ranked, i, recent) for i in range(len(ranked.records))]
 
