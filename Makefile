@@ -42,6 +42,9 @@ pytest: install
 
 test: lint typecheck pytest
 
+eval: install $(DATA)/articles.csv
+	$(PY) -m scoring.evaluate --data $(DATA) --out reports
+
 bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/load.py

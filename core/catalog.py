@@ -139,5 +139,11 @@ def image_relpath(article_id: str) -> Path:
 
 
 def point_id(key: str) -> int:
-    """A deterministic unsigned 63-bit integer point id for a string id (any engine, any build)."""
+    """A deterministic unsigned 63-bit integer point id for a string id (any engine, any build).
+
+    Numeric ids (article_id) keep their value, so ordering by point id is ordering by
+    article_id; other ids (64-hex customer_id) are hashed.
+    """
+    if key.isdigit() and len(key) <= 18:
+        return int(key)
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1

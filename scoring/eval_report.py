@@ -1,0 +1,93 @@
+"""The evaluation report: a markdown table, a JSON file and a bar chart in `reports/`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _table(methods: dict[str, dict[str, float]]) -> list[str]:
+    rows = [
+        "| method | MAP@12 | recall@12 | coverage | ms / customer |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    ordered = sorted(methods.items(), key=lambda kv: -kv[1]["map12"])
+    for name, m in ordered:
+        rows.append(
+            f"| {name} | {m['map12']:.5f} | {m['recall12']:.4f} | {m['coverage']:.3f} "
+            f"| {m['ms_per_customer']:.1f} |"
+        )
+    return rows
+
+
+def markdown(result: dict[str, Any]) -> str:
+    test, val = result["test"], result["validation"]
+    w = result["tuned_weights"]
+    lines = [
+        "# Offline evaluation: MAP@12 on a held-out week",
+        "",
+        f"Data: `{result['data_dir']}`: {result['articles']:,} articles, "
+        f"{result['customers']:,} customers, {result['transactions']:,} transactions.",
+        f"Validation week {val_week(result)}; test week {result['test_week'][0]} to "
+        f"{result['test_week'][1]}. Each split's index was built by the indexer from the days "
+        "before it (`build --until`).",
+        f"Customers scored: {test['customers_scored']:,} of {test['eligible']:,} who bought in the "
+        f"test week; {val['customers_scored']:,} of {val['eligible']:,} in the validation week.",
+        f"Weights tuned on the validation week (grid step 0.1): cf {w['cf']:.1f}, "
+        f"text {w['text']:.1f}, image {w['image']:.1f}. Total run time {result['seconds']:.0f} s.",
+        "",
+        "## Test week",
+        "",
+        *_table(test["methods"]),
+        "",
+        "## Validation week",
+        "",
+        *_table(val["methods"]),
+        "",
+        "Best weights on the validation week:",
+        "",
+        "| cf | text | image | MAP@12 |",
+        "|---:|---:|---:|---:|",
+        *[
+            f"| {g['weights']['cf']:.1f} | {g['weights']['text']:.1f} | "
+            f"{g['weights']['image']:.1f} | {g['map12']:.5f} |"
+            for g in val["grid_top"]
+        ],
+        "",
+        "![MAP@12 per method](evaluation.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def val_week(result: dict[str, Any]) -> str:
+    return f"{result['validation_week'][0]} to {result['validation_week'][1]}"
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = sorted(result["test"]["methods"].items(), key=lambda kv: kv[1]["map12"])
+    names = [k for k, _ in methods]
+    values = [v["map12"] for _, v in methods]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.5))
+    colours = ["#c8102e" if "blend" in n else "#777777" for n in names]
+    ax.barh(names, values, color=colours)
+    for y, v in enumerate(values):
+        ax.text(v, y, f" {v:.4f}", va="center", fontsize=9)
+    ax.set_xlabel("MAP@12 (test week)")
+    ax.set_title(f"Lookbook offline evaluation: {Path(result['data_dir']).name}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(result: dict[str, Any], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "evaluation.json").write_text(json.dumps(result, indent=2))
+    (out_dir / "evaluation.md").write_text(markdown(result))
+    plot(result, out_dir / "evaluation.png")
