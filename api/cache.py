@@ -46,7 +46,7 @@ class ResponseCache:
     def drop_customer(self, customer_id: str) -> int:
         """Remove every entry whose key names this customer; returns how many."""
         with self._lock:
-            stale = [k for k in self._data if customer_id in k]
+            stale = [k for k in self._data if any(customer_id in str(part) for part in k)]
             for k in stale:
                 del self._data[k]
             return len(stale)

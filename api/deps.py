@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import Depends, Header, Query, Request
 
 from api.auth import subject
 from api.cache import ResponseCache
@@ -61,27 +59,3 @@ CacheDep = Annotated[ResponseCache, Depends(get_cache)]
 PrefsDep = Annotated[PreferenceStore, Depends(get_prefs)]
 PageDep = Annotated[Page, Depends(get_page)]
 OptionalCustomerDep = Annotated[str | None, Depends(optional_customer)]
-
-
-def cached(
-    request: Request,
-    cache: ResponseCache,
-    snap: Snapshot,
-    compute: Callable[[], BaseModel],
-    *extra: Hashable,
-) -> Response:
-    """Serve from the cache (header `X-Cache: hit`) or compute, store and serve (`miss`)."""
-    query = tuple(sorted(request.query_params.multi_items()))
-    key = (request.url.path, query, *extra)
-    body = cache.get(snap.version, key)
-    state = "hit"
-    if body is None:
-        body = compute().model_dump_json().encode()
-        cache.put(snap.version, key, body)
-        state = "miss"
-    request.state.cache = state
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"X-Cache": state, "X-Index-Version": snap.version},
-    )

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.cache import ResponseCache
 from api.index import LiveIndex
+from api.middleware import AccessMiddleware
 from api.prefs import PreferenceStore
 from api.routes import articles, customers, health, recommendations, search
-from core.errors import IndexNotReady
+from core.errors import IndexNotReady, LookbookError
 from core.logging import configure
 from core.settings import Settings, get_settings
 from core.store import open_store
-
-log = logging.getLogger("api.access")
-MAX_BODY = 6 * 1024 * 1024
-REQUEST_TIMEOUT_S = 30.0
 
 
 @asynccontextmanager
@@ -45,45 +40,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.prefs.close()
 
 
-async def _access(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Request id, body cap, timeout, and one JSON log line per request."""
-    rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-    start = time.perf_counter()
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY:
-        response: Response = errors.problem(
-            413,
-            "payload-too-large",
-            "Payload too large",
-            f"body: {length} bytes is over the {MAX_BODY} byte limit",
-            request,
-        )
-    else:
-        try:
-            response = await asyncio.wait_for(call_next(request), REQUEST_TIMEOUT_S)
-        except TimeoutError:
-            response = errors.problem(
-                504,
-                "timeout",
-                "Request timeout",
-                f"the request took longer than {REQUEST_TIMEOUT_S:.0f} s",
-                request,
-            )
-    response.headers["X-Request-ID"] = rid
-    log.info(
-        "request",
-        extra={
-            "request_id": rid,
-            "method": request.method,
-            "route": request.url.path,
-            "status": response.status_code,
-            "latency_ms": round((time.perf_counter() - start) * 1000, 2),
-            "cache": response.headers.get("x-cache"),
-        },
-    )
-    return response
+def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
+    """The response cache and the version it must be keyed by (None: do not cache)."""
+    index: LiveIndex | None = getattr(app.state, "index", None)
+    if index is None:
+        return None
+    try:
+        return app.state.cache, index.snapshot().version
+    except LookbookError:
+        return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     errors.document_problems(app)
-    app.middleware("http")(_access)
+    app.add_middleware(AccessMiddleware, cache=lambda: _cache_and_version(app))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

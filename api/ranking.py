@@ -70,12 +70,12 @@ def dot_scorer(query: Sequence[float] | npt.NDArray[np.floating[Any]]) -> Scorer
 
 def _matrix(records: Sequence[Record], name: str, dim: int) -> npt.NDArray[np.float64]:
     """Stacked vectors; a record lacking the vector gets a NaN row (absent for that item)."""
-    out = np.full((len(records), dim), np.nan)
-    for i, r in enumerate(records):
+    nan_row = [np.nan] * dim
+    rows = []
+    for r in records:
         v = r.vectors.get(name)
-        if v is not None and len(v) == dim:
-            out[i] = v
-    return out
+        rows.append(v if v is not None and len(v) == dim else nan_row)
+    return np.array(rows, dtype=np.float64).reshape(len(records), dim)
 
 
 def _raw_parts(records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:

@@ -29,6 +29,7 @@ from core.errors import NotFound
 from core.settings import Settings
 from core.store.base import AnyOf, Filter, Match, Record, VectorQuery
 from scoring.blend import Weights
+from scoring.normalise import cosine
 
 #: How much of the text taste the customer's free-text style makes up when both exist.
 STYLE_SHARE = 0.5
@@ -238,16 +239,14 @@ def _feed_reason(ranked: Ranked, i: int, recent: list[Record]) -> str:
 
 
 def _nearest_recent(rec: Record, recent: list[Record], signal: str) -> str:
+    """The recent purchase most like ``rec`` by ``signal`` (cosine of the stored vectors)."""
     v = rec.vectors.get(signal)
-    best, best_cos = None, -2.0
-    for r in recent:
-        u = r.vectors.get(signal)
-        if v and u:
-            c = float(np.dot(v, u) / ((np.linalg.norm(v) * np.linalg.norm(u)) or 1.0))
-            if c > best_cos:
-                best, best_cos = r, c
-    if best is None:
+    have = [r for r in recent if r.vectors.get(signal)]
+    if not v or not have:
         return "Matches your style"
+    m = np.array([r.vectors[signal] for r in have], dtype=np.float64)
+    sims = cosine(m, np.asarray(v, dtype=np.float64))
+    best = have[int(np.nanargmax(sims))] if not np.isnan(sims).all() else have[0]
     verb = "Looks like" if signal == "image" else "Goes with"
     return f"{verb} the {best.payload['prod_name']} you bought"
 

@@ -95,7 +95,7 @@ def article_payloads(ds: Dataset, signals: Signals) -> list[dict[str, Any]]:
         }
         image_path = rec.get("image_path")
         p.update(
-            price=round(float(prices[i]), 6),
+            price=float(prices[i]),
             sales_7d=int(stats["sales_7d"].iat[i]),
             sales_30d=int(stats["sales_30d"].iat[i]),
             sales_total=int(stats["sales_total"].iat[i]),

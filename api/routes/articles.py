@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query
 
 from api import browse as browsing
 from api import recommend
-from api.deps import CacheDep, PageDep, SettingsDep, SnapshotDep, cached
+from api.deps import PageDep, SettingsDep, SnapshotDep
 from api.filters import ListFilters, list_filters
 from api.present import article, item, ranked_items
 from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue, Weights
@@ -24,16 +24,14 @@ QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
 
 @router.get("", response_model=BrowseResult)
 def list_articles(
-    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
     filters: Filters,
     q: QueryText = None,
     sort: browsing.Sort = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> Response:
+) -> BrowseResult:
     """Browse with filters, sort, pagination and facet counts under the other filters."""
 
     def compute() -> BrowseResult:
@@ -60,17 +58,15 @@ def list_articles(
             price_range=page.price_range,
         )
 
-    return cached(request, cache, snap, compute)
+    return compute()
 
 
 @router.get("/{article_id}", response_model=ArticleDetail)
 def get_article(
-    request: Request,
     article_id: ArticleId,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
-) -> Response:
+) -> ArticleDetail:
     """One article with all its attributes, image URL and its other colourways."""
 
     def compute() -> ArticleDetail:
@@ -87,22 +83,20 @@ def get_article(
             variants=[article(v, settings.shop) for v in variants],
         )
 
-    return cached(request, cache, snap, compute)
+    return compute()
 
 
 @router.get("/{article_id}/similar", response_model=ArticleList)
 def get_similar(
-    request: Request,
     article_id: ArticleId,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
     filters: Filters,
     page: PageDep,
     other_groups: Annotated[
         bool, Query(description="only other product groups (complete the look)")
     ] = False,
-) -> Response:
+) -> ArticleList:
     """Items similar to an article by cf, text and image, with the score parts."""
 
     def compute() -> ArticleList:
@@ -119,7 +113,7 @@ def get_similar(
             version=snap.version,
         )
 
-    return cached(request, cache, snap, compute)
+    return compute()
 
 
 def _dominant(parts: dict[str, float | None]) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query
 
 from api import browse as browsing
 from api import recommend
-from api.deps import CacheDep, PageDep, PrefsDep, SettingsDep, SnapshotDep, cached
+from api.deps import PageDep, PrefsDep, SettingsDep, SnapshotDep
 from api.filters import ListFilters, list_filters
 from api.present import item, ranked_items
 from api.schemas import ArticleList, Weights
@@ -21,16 +21,14 @@ Filters = Annotated[ListFilters, Depends(list_filters)]
 
 @router.get("/recommendations/{customer_id}", response_model=ArticleList)
 def get_recommendations(
-    request: Request,
     customer_id: CustomerId,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
     prefs_store: PrefsDep,
     filters: Filters,
     page: PageDep,
     exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
-) -> Response:
+) -> ArticleList:
     """The customer's personal feed with the score parts and a reason per item."""
 
     def compute() -> ArticleList:
@@ -47,19 +45,17 @@ def get_recommendations(
             version=snap.version,
         )
 
-    return cached(request, cache, snap, compute, customer_id)
+    return compute()
 
 
 @router.get("/trending", response_model=ArticleList)
 def get_trending(
-    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
     filters: Filters,
     page: PageDep,
     window_days: Annotated[int, Query(description="sales window in days: 7 or 30")] = 7,
-) -> Response:
+) -> ArticleList:
     """Top sellers of the last 7 or 30 days, under the filters."""
     if window_days not in (7, 30):
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
@@ -91,4 +87,4 @@ def get_trending(
             version=snap.version,
         )
 
-    return cached(request, cache, snap, compute)
+    return compute()

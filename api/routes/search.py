@@ -6,11 +6,11 @@ import io
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from PIL import Image, UnidentifiedImageError
 
 from api import recommend
-from api.deps import CacheDep, OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep, cached
+from api.deps import OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep
 from api.errors import PayloadTooLarge
 from api.filters import ListFilters, list_filters
 from api.present import ranked_items
@@ -45,15 +45,13 @@ def _why(parts: dict[str, float | None]) -> str:
 
 @router.get("", response_model=ArticleList)
 def search_text(
-    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
-    cache: CacheDep,
     filters: Filters,
     page: PageDep,
     customer: OptionalCustomerDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="what to look for")],
-) -> Response:
+) -> ArticleList:
     """Search by text: query vs item text, CLIP text→image where available, cf if signed in."""
     if not q.strip():
         raise InvalidInput("q", "must contain a non-space character")
@@ -67,7 +65,7 @@ def search_text(
         )
         return _result(ranked, settings, snap.version, page.limit, page.offset)
 
-    return cached(request, cache, snap, compute, customer or "")
+    return compute()
 
 
 def _read_image(data: bytes) -> Image.Image:

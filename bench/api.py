@@ -1,0 +1,227 @@
+"""API load benchmark: N concurrent clients for T seconds per endpoint, uncached and cached.
+
+    python bench/api.py --index var/bench-hm/index --data /tmp/lookbook-bench/hm
+
+Starts `uvicorn api.main:app` on a free loopback port over an existing index, then drives it
+from this process (asyncio + httpx, one connection per client). "uncached" requests vary their
+parameters (a different customer, article or filter combination each time) so every one is a
+cache miss; "cached" requests repeat one URL. Prints a table and saves bench/out/api.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+
+@dataclass
+class Result:
+    endpoint: str
+    mode: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def row(self) -> list[str]:
+        lat = np.array(self.latencies or [np.nan]) * 1000
+        rps = len(self.latencies) / self.seconds if self.seconds else 0.0
+        return [
+            self.endpoint,
+            self.mode,
+            f"{len(self.latencies):,}",
+            f"{rps:,.0f}",
+            f"{np.percentile(lat, 50):.2f}",
+            f"{np.percentile(lat, 99):.2f}",
+            str(self.errors),
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_api(index: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LOOKBOOK_INDEX_DIR": str(index),
+        "LOOKBOOK_DATA_DIR": str(data),
+        "LOOKBOOK_DB_PATH": str(index.parent / "bench.db"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise TimeoutError("API not ready within 300 s")
+
+
+def url_makers(data: Path, seed: int) -> dict[str, Callable[[random.Random], str]]:
+    arts = pd.read_csv(
+        data / "articles.csv",
+        dtype=str,
+        usecols=["article_id", "product_type_name", "colour_group_name"],
+    )
+    cust = pd.read_csv(data / "customers.csv", dtype=str, usecols=["customer_id"], nrows=200_000)
+    aids, cids = arts.article_id.tolist(), cust.customer_id.tolist()
+    types = arts.product_type_name.value_counts().index[:30].tolist()
+    colours = arts.colour_group_name.value_counts().index[:15].tolist()
+
+    def browse(r: random.Random) -> str:
+        lo = r.randint(0, 40)
+        return (
+            f"/articles?category={r.choice(types)}&colour={r.choice(colours)}"
+            f"&min_price={lo}&max_price={lo + r.randint(10, 80)}&sort=price_asc&limit=24"
+        )
+
+    return {
+        "recommendations": lambda r: f"/recommendations/{r.choice(cids)}?limit=12",
+        "similar": lambda r: f"/articles/{r.choice(aids)}/similar?limit=12",
+        "browse (filtered)": browse,
+        "trending (filtered)": lambda r: f"/trending?colour={r.choice(colours)}&limit=12",
+        "article": lambda r: f"/articles/{r.choice(aids)}",
+        "search": lambda r: f"/search?q={r.choice(colours)}+{r.choice(types)}&limit=12",
+    }
+
+
+async def drive(
+    base: str,
+    make: Callable[[random.Random], str],
+    cached: bool,
+    clients: int,
+    seconds: float,
+    seed: int,
+) -> Result:
+    res = Result("", "cached" if cached else "uncached")
+    fixed = make(random.Random(seed))
+    stop = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        r = random.Random(seed * 1000 + i)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            while time.perf_counter() < stop:
+                url = fixed if cached else make(r)
+                t0 = time.perf_counter()
+                try:
+                    resp = await http.get(url)
+                    ok = resp.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    res.latencies.append(time.perf_counter() - t0)
+                else:
+                    res.errors += 1
+
+    if cached:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            await http.get(fixed)  # warm the entry
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def plot(results: list[Result], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r.endpoint}\n{r.mode}" for r in results]
+    p50 = [np.percentile(np.array(r.latencies or [np.nan]) * 1000, 50) for r in results]
+    p99 = [np.percentile(np.array(r.latencies or [np.nan]) * 1000, 99) for r in results]
+    fig, ax = plt.subplots(figsize=(12, 5))
+    x = np.arange(len(results))
+    ax.bar(x - 0.2, p50, 0.4, label="p50")
+    ax.bar(x + 0.2, p99, 0.4, label="p99")
+    ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("latency (ms)")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.set_title("Lookbook API under load")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--index", type=Path, required=True, help="LOOKBOOK_INDEX_DIR of a built index")
+    p.add_argument("--data", type=Path, required=True, help="the data folder it was built from")
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=5)
+    args = p.parse_args()
+    port = _free_port()
+    proc = start_api(args.index, args.data, port)
+    results: list[Result] = []
+    try:
+        for name, make in url_makers(args.data, args.seed).items():
+            for cached in (False, True):
+                r = asyncio.run(
+                    drive(
+                        f"http://127.0.0.1:{port}",
+                        make,
+                        cached,
+                        args.clients,
+                        args.seconds,
+                        args.seed,
+                    )
+                )
+                r.endpoint = name
+                results.append(r)
+                Console().print(" ".join(r.row()))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    table = Table(
+        title=f"API load: {args.clients} clients x {args.seconds:.0f} s per row ({args.data})"
+    )
+    for col in ("endpoint", "mode", "requests", "req/s", "p50 ms", "p99 ms", "errors"):
+        table.add_column(col, justify="left" if col in ("endpoint", "mode") else "right")
+    for r in results:
+        table.add_row(*r.row())
+    Console().print(table)
+    OUT.mkdir(parents=True, exist_ok=True)
+    plot(results, OUT / "api.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
