@@ -1,9 +1,10 @@
 """The ranking engine shared by the feed, similar items and search.
 
 One prefetch per signal under the request's filter gives the candidate pool; each candidate's
-raw signal scores are then computed exactly from its stored vectors, normalised
+raw signal score is then computed exactly by the engine (`StoreReader.score_ids`: an exact
+search restricted to the candidate ids, so no vector crosses into Python), normalised
 (`scoring.normalise.minmax`), blended (`scoring.blend`), optionally nudged by preference boosts,
-ordered, collapsed by product_code and paged.
+ordered, collapsed by product_code and paged. Only the page's records are then read in full.
 """
 
 from __future__ import annotations
@@ -13,32 +14,46 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from core.store.base import Filter, Record, StoreReader, VectorQuery
 from scoring.blend import SIGNALS, Weights, blend
 from scoring.diversity import collapse_variants, rank
-from scoring.normalise import FloatArray, cosine, minmax
+from scoring.normalise import FloatArray, minmax
 
-VECTORS = ("text", "image", "cf")
 #: Hard cap on the candidates one prefetch asks for.
 MAX_PREFETCH = 3000
+#: The payload fields ranking needs for every candidate (ties, collapse, boosts, cosine).
+SLIM = (
+    "article_id",
+    "product_code",
+    "product_type_name",
+    "product_group_name",
+    "colour_group_name",
+    "price",
+    "cf_norm",
+)
 
-Scorer = Callable[[npt.NDArray[np.float64]], FloatArray]
 Boost = Callable[[dict[str, Any]], tuple[float, str]]
 
 
 @dataclass
 class Plan:
-    """What a request asks of each present signal: a prefetch vector and an exact scorer."""
+    """Per present signal: the query vector with its prefetch size; optionally extra ids.
+
+    A signal in ``cosine_of_dot`` is stored as a dot-product vector (ALS factors) but scored
+    as a cosine: its dot score is divided by ``|query|`` and the item's ``<signal>_norm``.
+    """
 
     queries: dict[str, VectorQuery] = field(default_factory=dict)
-    scorers: dict[str, Scorer] = field(default_factory=dict)
+    cosine_of_dot: set[str] = field(default_factory=set)
     extra_ids: list[int] = field(default_factory=list)
 
-    def add(self, signal: str, query: VectorQuery, scorer: Scorer) -> None:
-        self.queries[signal] = query
-        self.scorers[signal] = scorer
+    def add(
+        self, signal: str, vector: Sequence[float], prefetch: int, cosine: bool = False
+    ) -> None:
+        self.queries[signal] = VectorQuery(signal, [float(x) for x in vector], prefetch)
+        if cosine:
+            self.cosine_of_dot.add(signal)
 
 
 @dataclass
@@ -58,31 +73,19 @@ def pool_size(candidates: int, limit: int, offset: int) -> int:
     return min(max(candidates, 3 * (offset + limit)), MAX_PREFETCH)
 
 
-def cosine_scorer(query: Sequence[float] | npt.NDArray[np.floating[Any]]) -> Scorer:
-    q = np.asarray(query, dtype=np.float64)
-    return lambda m: cosine(m, q)
-
-
-def dot_scorer(query: Sequence[float] | npt.NDArray[np.floating[Any]]) -> Scorer:
-    q = np.asarray(query, dtype=np.float64)
-    return lambda m: m @ q
-
-
-def _matrix(records: Sequence[Record], name: str, dim: int) -> npt.NDArray[np.float64]:
-    """Stacked vectors; a record lacking the vector gets a NaN row (absent for that item)."""
-    nan_row = [np.nan] * dim
-    rows = []
-    for r in records:
-        v = r.vectors.get(name)
-        rows.append(v if v is not None and len(v) == dim else nan_row)
-    return np.array(rows, dtype=np.float64).reshape(len(records), dim)
-
-
-def _raw_parts(records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:
+def _raw_parts(reader: StoreReader, records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:
+    """Exact raw score of each signal for each record (NaN where the item lacks the vector)."""
+    ids = [r.id for r in records]
     raw: dict[str, FloatArray] = {}
-    for signal, scorer in plan.scorers.items():
-        dim = len(plan.queries[signal].vector)
-        raw[signal] = np.asarray(scorer(_matrix(records, signal, dim)), dtype=np.float64)
+    for signal, query in plan.queries.items():
+        scores = reader.score_ids("articles", query, ids)
+        values = np.array([scores.get(i, np.nan) for i in ids], dtype=np.float64)
+        if signal in plan.cosine_of_dot:
+            qn = float(np.linalg.norm(query.vector)) or 1.0
+            norms = np.array([r.payload.get(f"{signal}_norm") or np.nan for r in records])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = values / (qn * norms)
+        raw[signal] = values
     return raw
 
 
@@ -100,8 +103,8 @@ def score_pool(reader: StoreReader, plan: Plan, flt: Filter, boost: Boost | None
     ids = reader.candidates("articles", list(plan.queries.values()), flt)
     seen = set(ids)
     ids += [i for i in plan.extra_ids if i not in seen]
-    records = reader.retrieve("articles", ids, with_vectors=VECTORS)
-    norm = {s: minmax(v) for s, v in _raw_parts(records, plan).items()} if records else {}
+    records = reader.retrieve("articles", ids, payload_fields=SLIM)
+    norm = {s: minmax(v) for s, v in _raw_parts(reader, records, plan).items()} if records else {}
     boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
     return Pool(records, norm, boosts)
 
@@ -147,6 +150,14 @@ def rank_candidates(
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
     pool = score_pool(reader, plan, flt, boost)
     return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
+
+
+def hydrate(reader: StoreReader, ranked: Ranked, with_vectors: Sequence[str] = ()) -> Ranked:
+    """Replace the page's slim records by full ones (all payload, and vectors if asked)."""
+    full = reader.retrieve("articles", [r.id for r in ranked.records], with_vectors=with_vectors)
+    by_id = {r.id: r for r in full}
+    ranked.records = [by_id.get(r.id, r) for r in ranked.records]
+    return ranked
 
 
 def _part(norm: dict[str, FloatArray], signal: str, i: int) -> float | None:

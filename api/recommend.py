@@ -16,8 +16,7 @@ from api.ranking import (
     Plan,
     Pool,
     Ranked,
-    cosine_scorer,
-    dot_scorer,
+    hydrate,
     page_of,
     pool_size,
     rank_candidates,
@@ -156,16 +155,16 @@ def feed_pool(
     n = pool_size(settings.ranking.candidates, page.limit, page.offset)
     plan = Plan()
     if cust.cf is not None:
-        plan.add("cf", VectorQuery("cf", cust.cf, n), dot_scorer(cust.cf))
+        plan.add("cf", cust.cf, n)
     for name, vec in (("text", text_taste), ("image", image_taste)):
         if vec is not None:
-            plan.add(name, VectorQuery(name, vec.tolist(), n), cosine_scorer(vec))
+            plan.add(name, vec.tolist(), n)
     trending = snap.reader.scroll(
         "articles", flt, order_by=("trend_score", "desc"), limit=TRENDING_CANDIDATES
     )
     plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
     boost = preference_boost(prefs, settings.shop.price_multiplier)
-    if not plan.scorers:
+    if not plan.queries:
         boost = _with_trend(boost, trending)
     return score_pool(snap.reader, plan, flt, boost), recent
 
@@ -187,6 +186,7 @@ def feed(
     ranked = page_of(
         pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
     )
+    hydrate(snap.reader, ranked, with_vectors=("text", "image"))
     return ranked, [_feed_reason(ranked, i, recent) for i in range(len(ranked.records))]
 
 
@@ -278,8 +278,8 @@ def similar(
     for name in ("cf", "text", "image"):
         vec = src.vectors.get(name)
         if vec and float(np.linalg.norm(vec)) > 0:
-            plan.add(name, VectorQuery(name, list(vec), n), cosine_scorer(vec))
-    return rank_candidates(
+            plan.add(name, list(vec), n, cosine=name == "cf")
+    ranked = rank_candidates(
         snap.reader,
         plan,
         flt,
@@ -288,6 +288,7 @@ def similar(
         offset=page.offset,
         collapse=page.collapse,
     )
+    return hydrate(snap.reader, ranked)
 
 
 def search(
@@ -309,13 +310,13 @@ def search(
         cust = load_customer(snap, customer_id)
         if cust.cf is not None:
             # Affinity only re-scores what the query found: it does not add candidates.
-            plan.add("cf", VectorQuery("cf", cust.cf, 0), dot_scorer(cust.cf))
+            plan.add("cf", cust.cf, 0)
     if text is not None:
-        plan.add("text", VectorQuery("text", text.tolist(), n), cosine_scorer(text))
+        plan.add("text", text.tolist(), n)
     vec = image if image is not None else clip_text
     if vec is not None:
-        plan.add("image", VectorQuery("image", vec.tolist(), n), cosine_scorer(vec))
-    return rank_candidates(
+        plan.add("image", vec.tolist(), n)
+    ranked = rank_candidates(
         snap.reader,
         plan,
         flt,
@@ -324,3 +325,4 @@ def search(
         offset=page.offset,
         collapse=page.collapse,
     )
+    return hydrate(snap.reader, ranked)

@@ -105,6 +105,7 @@ def article_payloads(ds: Dataset, signals: Signals) -> list[dict[str, Any]]:
             colourways=int(signals.colourways[i]),
             image_path=str(image_path) if isinstance(image_path, str) else None,
             has_image=bool(signals.has_image[i]),
+            cf_norm=float(np.linalg.norm(signals.item_factors[i])),
         )
         out.append(p)
     return out

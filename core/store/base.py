@@ -113,9 +113,21 @@ class StoreReader(ABC):
 
     @abstractmethod
     def retrieve(
-        self, collection: Collection, ids: Sequence[int], with_vectors: Sequence[str] = ()
+        self,
+        collection: Collection,
+        ids: Sequence[int],
+        with_vectors: Sequence[str] = (),
+        payload_fields: Sequence[str] | None = None,
     ) -> list[Record]:
-        """The records for ``ids`` that exist, in the order of ``ids``."""
+        """The records for ``ids`` that exist, in the order of ``ids`` (only ``payload_fields``
+        of the payload when given)."""
+
+    @abstractmethod
+    def score_ids(
+        self, collection: Collection, query: VectorQuery, ids: Sequence[int]
+    ) -> dict[int, float]:
+        """Exact similarity of ``query`` to each of ``ids`` that has the named vector (cosine,
+        or dot product for a dot vector), computed by the engine: no vector leaves it."""
 
     @abstractmethod
     def search(

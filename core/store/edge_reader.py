@@ -1,0 +1,215 @@
+"""Reads one version of the embedded index: Qdrant Edge shards, shared within the process.
+
+One process owns a shard folder (Edge locks its WAL), so two readers of the same version in
+one process must share the open shard: `_Shards` counts references and the last reader to
+close it closes the shard.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+import qdrant_edge as qe
+
+from core.errors import NotFound, StoreUnavailable
+from core.store.base import (
+    ARTICLES,
+    CUSTOMERS,
+    Collection,
+    Filter,
+    Record,
+    StoreReader,
+    VectorQuery,
+)
+from core.store.filters import Order, hnsw_ef, keep_order, paged_scroll, to_edge
+
+
+class _Shards:
+    """Open shards of this process by folder, shared by readers and closed by the last one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[Path, tuple[qe.EdgeShard, int]] = {}
+
+    def acquire(self, path: Path) -> qe.EdgeShard:
+        with self._lock:
+            shard, refs = self._open.get(path, (None, 0))
+            if shard is None:
+                try:
+                    shard = qe.EdgeShard.load(str(path))
+                except Exception as exc:  # the binding raises a bare Exception
+                    raise StoreUnavailable(
+                        f"cannot open the Edge shard {path}: {exc} (is another process "
+                        "serving or building it? one process owns a shard folder)"
+                    ) from exc
+            self._open[path] = (shard, refs + 1)
+            return shard
+
+    def release(self, path: Path) -> None:
+        # Closing under the lock: a concurrent acquire must not load the folder before the
+        # old handle has let go of the WAL lock.
+        with self._lock:
+            shard, refs = self._open.pop(path)
+            if refs > 1:
+                self._open[path] = (shard, refs - 1)
+            else:
+                shard.close()
+
+
+_SHARDS = _Shards()
+
+
+def _to_record(p: qe.Record | qe.ScoredPoint, score: float | None = None) -> Record:
+    vec = p.vector
+    # Named dense vectors come back as name -> list of floats; absent names are left out.
+    vectors = cast(dict[str, list[float]], dict(vec)) if isinstance(vec, dict) else {}
+    return Record(
+        id=int(cast(int, p.id)), payload=dict(p.payload or {}), vectors=vectors, score=score
+    )
+
+
+class EdgeReader(StoreReader):
+    """Queries one complete version; each call is one engine request (two for tied pages)."""
+
+    def __init__(self, vdir: Path, version: str) -> None:
+        self.version = version
+        self._paths = [(vdir / c).resolve() for c in (ARTICLES, CUSTOMERS) if (vdir / c).is_dir()]
+        self._shards: dict[str, qe.EdgeShard] = {}
+        try:
+            for path in self._paths:
+                self._shards[path.name] = _SHARDS.acquire(path)
+        except StoreUnavailable:
+            self.close()
+            raise
+
+    def _shard(self, collection: Collection) -> qe.EdgeShard:
+        try:
+            return self._shards[collection]
+        except KeyError:
+            raise NotFound("collection", f"{collection} in version {self.version}") from None
+
+    def retrieve(
+        self,
+        collection: Collection,
+        ids: Sequence[int],
+        with_vectors: Sequence[str] = (),
+        payload_fields: Sequence[str] | None = None,
+    ) -> list[Record]:
+        if not ids:
+            return []
+        found = self._shard(collection).retrieve(
+            list(dict.fromkeys(ids)),
+            with_payload=True if payload_fields is None else list(payload_fields),
+            with_vector=list(with_vectors) or False,
+        )
+        return keep_order(ids, [_to_record(p) for p in found])
+
+    def score_ids(
+        self, collection: Collection, query: VectorQuery, ids: Sequence[int]
+    ) -> dict[int, float]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        request = qe.QueryRequest(
+            limit=len(unique),
+            query=qe.Query.Nearest(list(query.vector), using=query.using),
+            filter=qe.Filter(must=[qe.HasIdCondition(point_ids=set(unique))]),
+            params=qe.SearchParams(exact=True),
+            with_payload=False,
+        )
+        return {int(p.id): float(p.score) for p in self._shard(collection).query(request)}  # type: ignore[arg-type]
+
+    def search(
+        self, collection: Collection, query: VectorQuery, flt: Filter | None = None
+    ) -> list[Record]:
+        if query.limit <= 0:
+            return []
+        request = qe.QueryRequest(
+            limit=query.limit,
+            query=qe.Query.Nearest(list(query.vector), using=query.using),
+            filter=to_edge(flt),
+            params=qe.SearchParams(hnsw_ef=hnsw_ef(query.limit)),
+            with_payload=True,
+        )
+        return [_to_record(p, p.score) for p in self._shard(collection).query(request)]
+
+    def candidates(
+        self, collection: Collection, queries: Sequence[VectorQuery], flt: Filter | None = None
+    ) -> list[int]:
+        queries = [q for q in queries if q.limit > 0]
+        if not queries:
+            return []
+        edge_flt = to_edge(flt)
+        prefetches = [
+            qe.Prefetch(
+                limit=q.limit,
+                query=qe.Query.Nearest(list(q.vector), using=q.using),
+                filter=edge_flt,
+                params=qe.SearchParams(hnsw_ef=hnsw_ef(q.limit)),
+            )
+            for q in queries
+        ]
+        # Fusion over the prefetches returns their union; RRF gives it a sensible order.
+        request = qe.QueryRequest(
+            limit=sum(q.limit for q in queries),
+            prefetches=prefetches,
+            query=qe.Fusion.Rrf(k=60),  # type: ignore[arg-type]  # the stub misses the nesting
+            filter=edge_flt,
+            with_payload=False,
+        )
+        hits = self._shard(collection).query(request)
+        hits.sort(key=lambda p: (-p.score, int(p.id)))  # type: ignore[arg-type]
+        return [int(p.id) for p in hits]  # type: ignore[arg-type]
+
+    def count(self, collection: Collection, flt: Filter | None = None) -> int:
+        return self._shard(collection).count(qe.CountRequest(exact=True, filter=to_edge(flt)))
+
+    def facet(
+        self, collection: Collection, key: str, flt: Filter | None = None, limit: int = 100
+    ) -> dict[str, int]:
+        request = qe.FacetRequest(key=key, limit=limit, exact=True, filter=to_edge(flt))
+        return {str(h.value): h.count for h in self._shard(collection).facet(request).hits}
+
+    def _raw_scroll(
+        self,
+        collection: Collection,
+        flt: Filter | None,
+        n: int,
+        order: Order | None,
+        with_vectors: Sequence[str],
+    ) -> list[tuple[Record, float]]:
+        order_by = None
+        if order is not None:
+            direction = qe.Direction.Desc if order[1] == "desc" else qe.Direction.Asc
+            order_by = qe.OrderBy(key=order[0], direction=direction)
+        request = qe.ScrollRequest(
+            limit=n,
+            filter=to_edge(flt),
+            with_payload=True,
+            with_vector=list(with_vectors) or False,
+            order_by=order_by,
+        )
+        found = self._shard(collection).scroll(request)[0]
+        return [(_to_record(p), float(p.order_value or 0.0)) for p in found]
+
+    def scroll(
+        self,
+        collection: Collection,
+        flt: Filter | None = None,
+        order_by: Order | None = None,
+        limit: int = 12,
+        offset: int = 0,
+        with_vectors: Sequence[str] = (),
+    ) -> list[Record]:
+        def raw(f: Filter | None, n: int, order: Order | None) -> list[tuple[Record, float]]:
+            return self._raw_scroll(collection, f, n, order, with_vectors)
+
+        return paged_scroll(raw, flt, order_by, limit, offset)
+
+    def close(self) -> None:
+        for name in list(self._shards):
+            self._shards.pop(name)
+            _SHARDS.release(next(p for p in self._paths if p.name == name))
