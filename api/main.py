@@ -16,7 +16,7 @@ from api.index import LiveIndex
 from api.middleware import AccessMiddleware
 from api.prefs import PreferenceStore
 from api.routes import articles, customers, health, recommendations, search
-from core.errors import IndexNotReady, LookbookError
+from core.errors import LookbookError
 from core.logging import configure
 from core.settings import Settings, get_settings
 from core.store import open_store
@@ -31,8 +31,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         # Load the current version and its text model now, not on the first request.
         await asyncio.to_thread(app.state.index.snapshot)
-    except IndexNotReady:
-        logging.getLogger(__name__).warning("no index version published yet; /ready is 503")
+    except LookbookError as exc:
+        # Serve anyway: /health answers, the rest is a 503 until the index can be reached.
+        logging.getLogger(__name__).warning("index not available at start-up: %s", exc)
     try:
         yield
     finally:
