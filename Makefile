@@ -10,7 +10,7 @@ SEED ?= 7
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test lint typecheck pytest generate validate index bench eval clean e2e-index e2e-backend
+.PHONY: install demo test lint typecheck pytest generate validate index serve bench eval clean e2e-index e2e-backend
 
 install: $(STAMP)
 
@@ -28,7 +28,27 @@ generate: $(DATA)/articles.csv
 validate: $(DATA)/articles.csv
 	$(PY) -m indexer validate $(DATA)
 
-demo: install generate validate
+INDEX_DIR ?= var/index
+DEMO_ENV = LOOKBOOK_DATA_DIR=$(DATA) LOOKBOOK_INDEX_DIR=$(INDEX_DIR)
+
+# The demo index is built once; `make index` always builds a new version.
+$(INDEX_DIR)/store/CURRENT: $(DATA)/articles.csv | $(STAMP)
+	$(DEMO_ENV) $(PY) -m indexer build --data $(DATA)
+
+index: install
+	$(DEMO_ENV) $(PY) -m indexer build --data $(DATA)
+
+# API and storefront together; Ctrl-C stops both.
+serve: $(INDEX_DIR)/store/CURRENT frontend-install
+	test -f frontend/.next/BUILD_ID || (cd frontend && npm run build)
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEMO_ENV) $(VENV)/bin/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) & \
+	(cd frontend && LOOKBOOK_API_URL=http://127.0.0.1:$(API_PORT) LOOKBOOK_DATA_DIR=$(abspath $(DATA)) \
+	  npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
+	sleep 2; echo; echo "  API:        http://127.0.0.1:$(API_PORT)  (docs: /docs)"; \
+	echo "  Storefront: http://127.0.0.1:$(WEB_PORT)"; echo "  Ctrl-C stops both."; echo; wait
+
+demo: install generate validate serve
 
 lint: install
 	$(VENV)/bin/ruff check core indexer scoring api tests bench
@@ -46,14 +66,17 @@ pytest: install
 
 pytest: /usr/bin/docker-compose
 
-test: lint typecheck pytest
+test: lint typecheck pytest frontend-test
 
 eval: install $(DATA)/articles.csv
 	$(PY) -m scoring.evaluate --data $(DATA) --out reports
 
 bench: install
-	$(PY) bench/generate.py
-	$(PY) bench/load.py
+	$(PY) bench/generate.py --scales demo
+	$(PY) bench/load.py --data $(DATA)
+	$(PY) bench/index.py --data $(DATA) --index var/bench/index
+	$(PY) bench/query.py
+	$(PY) bench/api.py --index var/bench/index --data $(DATA)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
@@ -97,9 +120,10 @@ chromium:
 frontend-build: frontend-install
 	cd $(FRONTEND) && npm run build
 
-# Generated API types up to date, unit tests, a production build (type-checked), browser tests.
+# API types up to date, formatting, unit tests, a production build (type-checked), browser tests.
 frontend-test: frontend-install install chromium e2e-index
 	cd $(FRONTEND) && npm run check:api
+	cd $(FRONTEND) && npm run format:check
 	cd $(FRONTEND) && npm run test:unit
 	cd $(FRONTEND) && npm run build
 	cd $(FRONTEND) && npm run test:e2e
