@@ -1,0 +1,1 @@
+"""Text and image encoders. Import the submodules: heavy libraries load only when used."""
