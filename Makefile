@@ -9,6 +9,8 @@ SCALE ?= demo
 SEED ?= 7
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# torch threads spin-wait by default, which starves a 2-core machine shared with other work.
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: install demo test lint typecheck pytest generate validate index serve bench eval clean e2e-index e2e-backend
 

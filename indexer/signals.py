@@ -98,7 +98,7 @@ def compute_signals(
 def _text_vectors(ds: Dataset, settings: Settings) -> npt.NDArray[np.float32]:
     encoder = load_text_encoder(settings.models.text_model)
     texts = [article_text(row) for row in ds.articles.to_dict("records")]
-    unique_vectors, inverse = encode_unique(encoder, texts, progress=True)
+    unique_vectors, inverse = encode_unique(encoder, texts, batch_size=64, progress=True)
     log.info("text: %d articles, %d distinct texts", len(texts), len(unique_vectors))
     return np.ascontiguousarray(unique_vectors[inverse], dtype=np.float32)
 
