@@ -91,7 +91,8 @@ API_PORT ?= 8000
 $(E2E)/data/articles.csv: | $(STAMP)
 	$(PY) -m indexer generate --out $(E2E)/data --scale tiny --seed 11
 
-$(E2E)/index/store/CURRENT: $(E2E)/data/articles.csv
+# Rebuilt when the data or the indexing code changes.
+$(E2E)/index/store/CURRENT: $(E2E)/data/articles.csv $(wildcard core/*.py core/store/*.py indexer/*.py indexer/encoders/*.py)
 	$(E2E_ENV) $(PY) -m indexer build --data $(E2E)/data
 
 e2e-index: $(E2E)/index/store/CURRENT

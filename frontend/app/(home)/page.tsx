@@ -1,0 +1,65 @@
+import Link from "next/link";
+
+import { Hero } from "@/components/home/hero";
+import { Section } from "@/components/home/section";
+import { SignInPrompt } from "@/components/home/sign-in-prompt";
+import { ProductGrid } from "@/components/product/product-grid";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Notice } from "@/components/ui/notice";
+import { getFeed, getTrending } from "@/lib/api/catalog";
+import { userMessage } from "@/lib/api/errors";
+import { getSession } from "@/lib/session";
+
+export default async function HomePage() {
+  const session = await getSession();
+  const [trending, feed] = await Promise.allSettled([
+    getTrending({ limit: 12 }),
+    session ? getFeed(session.customerId, { limit: 8 }) : Promise.resolve(null),
+  ]);
+  // Trending is the page's backbone: without it the API is down, and the error page says so.
+  if (trending.status === "rejected") throw trending.reason;
+  const top = trending.value.items;
+
+  return (
+    <>
+      {/* The hero shows the next best sellers, so it does not repeat the grid below. */}
+      <Hero picks={top.length > 10 ? top.slice(8) : top} signedIn={session !== null} />
+      {session ? (
+        <Section
+          id="for-you"
+          title="For you"
+          subtitle="Picked from what you bought and the preferences you set."
+          action={{ href: "/profile", label: "Edit preferences" }}
+        >
+          {feed.status === "rejected" ? (
+            <Notice variant="error">{userMessage(feed.reason)}</Notice>
+          ) : feed.value && feed.value.items.length > 0 ? (
+            <ProductGrid items={feed.value.items} reasons label="For you" />
+          ) : (
+            <EmptyState title="Nothing to suggest yet">
+              Tell us what you like on your{" "}
+              <Link href="/profile" className="underline underline-offset-4">
+                profile
+              </Link>{" "}
+              and your picks appear here.
+            </EmptyState>
+          )}
+        </Section>
+      ) : (
+        <SignInPrompt />
+      )}
+      <Section
+        id="trending"
+        title="Trending now"
+        subtitle="The best sellers of the last seven days."
+        action={{ href: "/explore?sort=trending", label: "Shop trending" }}
+      >
+        {top.length > 0 ? (
+          <ProductGrid items={top.slice(0, 8)} reasons label="Trending now" priorityCount={0} />
+        ) : (
+          <EmptyState title="No sales this week yet" />
+        )}
+      </Section>
+    </>
+  );
+}

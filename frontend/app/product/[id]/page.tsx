@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+
+import { Section } from "@/components/home/section";
+import { ProductDetail } from "@/components/product/product-detail";
+import { ProductGrid } from "@/components/product/product-grid";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Notice } from "@/components/ui/notice";
+import { getSimilar } from "@/lib/api/catalog";
+import { userMessage } from "@/lib/api/errors";
+import type { ArticleList } from "@/lib/api/types";
+import { loadArticle } from "@/lib/product";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const article = await loadArticle((await params).id);
+  return { title: article.prod_name, description: article.detail_desc };
+}
+
+function Related({
+  id,
+  title,
+  result,
+}: {
+  id: string;
+  title: string;
+  result: PromiseSettledResult<ArticleList>;
+}) {
+  return (
+    <Section id={id} title={title}>
+      {result.status === "rejected" ? (
+        <Notice variant="error">{userMessage(result.reason)}</Notice>
+      ) : result.value.items.length > 0 ? (
+        <ProductGrid items={result.value.items} reasons label={title} priorityCount={0} />
+      ) : (
+        <EmptyState title="Nothing to show here yet" />
+      )}
+    </Section>
+  );
+}
+
+export default async function ProductPage({ params }: Props) {
+  const { id } = await params;
+  const article = await loadArticle(id);
+  const [similar, look] = await Promise.allSettled([
+    // A few extra: the article's own colourways are dropped (they are the swatches above).
+    getSimilar(id, { limit: 12 }).then((list) => ({
+      ...list,
+      items: list.items.filter((i) => i.product_code !== article.product_code).slice(0, 8),
+    })),
+    getSimilar(id, { limit: 4, other_groups: true }),
+  ]);
+  return (
+    <>
+      <ProductDetail article={article} />
+      <Related id="similar" title="Similar items" result={similar} />
+      <Related id="complete-the-look" title="Complete the look" result={look} />
+    </>
+  );
+}
