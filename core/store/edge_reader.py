@@ -24,7 +24,7 @@ from core.store.base import (
     StoreReader,
     VectorQuery,
 )
-from core.store.filters import Order, hnsw_ef, keep_order, paged_scroll, to_edge
+from core.store.filters import Order, edge_params, keep_order, paged_scroll, to_edge
 
 
 class _Shards:
@@ -131,7 +131,7 @@ class EdgeReader(StoreReader):
             limit=query.limit,
             query=qe.Query.Nearest(list(query.vector), using=query.using),
             filter=to_edge(flt),
-            params=qe.SearchParams(hnsw_ef=hnsw_ef(query.limit)),
+            params=edge_params(query.limit),
             with_payload=True,
         )
         return [_to_record(p, p.score) for p in self._shard(collection).query(request)]
@@ -148,7 +148,7 @@ class EdgeReader(StoreReader):
                 limit=q.limit,
                 query=qe.Query.Nearest(list(q.vector), using=q.using),
                 filter=edge_flt,
-                params=qe.SearchParams(hnsw_ef=hnsw_ef(q.limit)),
+                params=edge_params(q.limit),
             )
             for q in queries
         ]

@@ -7,8 +7,8 @@ result list is never thinned out afterwards and counts, facets and limits stay e
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import qdrant_edge as qe
@@ -17,8 +17,9 @@ from qdrant_client import models as qm
 from core.errors import InvalidInput
 from core.store.base import AnyOf, Filter, Match, Range, Record
 
-#: ``ef`` of the HNSW search: high enough that recall@12 stays ≥ 0.99 at catalog scale.
-HNSW_EF = 128
+#: Beam width of the HNSW search. At 105k clustered vectors (bench/query.py) 128 gave
+#: recall@12 0.986 under shop filters and 256 gave 0.994, for about 1 ms more per query.
+HNSW_EF = 256
 
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -34,6 +35,13 @@ def check_version_name(version: str) -> str:
 
 def hnsw_ef(limit: int) -> int:
     return max(HNSW_EF, limit)
+
+
+def edge_params(limit: int) -> qe.SearchParams:
+    """Graph walk on the int8 vectors with twice the candidates, rescored on the originals:
+    as accurate as the float walk (recall@12 0.994 vs 0.994) and cheaper per step."""
+    rescore = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+    return qe.SearchParams(hnsw_ef=hnsw_ef(limit), quantization=rescore)
 
 
 # --- Qdrant Edge -------------------------------------------------------------------------------

@@ -69,7 +69,9 @@ def test_every_image_is_built_here_or_pinned(config: dict[str, Any]) -> None:
             assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
         else:
             image = svc["image"]
-            same = [s for s in config["services"].values() if s.get("image") == image and s.get("build")]
+            same = [
+                s for s in config["services"].values() if s.get("image") == image and s.get("build")
+            ]
             assert same or PINNED.match(image), f"{name}: image {image} is neither built nor pinned"
 
 
