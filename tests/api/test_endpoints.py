@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from core.store import open_store
 from tests.conftest import FAN_BOUGHT, TROUSERS_FAN
 
 pytestmark = pytest.mark.slow
@@ -31,10 +32,10 @@ def sales(tiny_world: Path) -> pd.DataFrame:
     return pd.read_csv(tiny_world / "transactions_train.csv", dtype={"article_id": str})
 
 
-def test_health_and_ready(client: TestClient, tiny_index: Any) -> None:
+def test_health_and_ready(client: TestClient, tiny_index: Any, tiny_settings: Any) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready").json()
-    assert ready["version"] == tiny_index.version
+    assert ready["version"] == open_store(tiny_settings).current_version()
     assert ready["articles"] == tiny_index.articles
     assert ready["engine"] == "qdrant-edge"
 
