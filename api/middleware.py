@@ -97,10 +97,13 @@ class AccessMiddleware:
             )
             return
         cacheable = scope["method"] == "GET" and scope["path"].startswith(CACHEABLE)
-        if cacheable and await self._from_cache(scope, send, headers):
+        # One look at the cache and the index version per request, shared by read and write.
+        found = self.cache() if cacheable else None
+        key = self._key(scope, headers)
+        if found is not None and await self._from_cache(found, key, send):
             return
         try:
-            await asyncio.wait_for(self._call(scope, receive, send, headers), REQUEST_TIMEOUT_S)
+            await asyncio.wait_for(self._call(scope, receive, send, found, key), REQUEST_TIMEOUT_S)
         except TimeoutError:
             await _send_problem(
                 send,
@@ -116,12 +119,11 @@ class AccessMiddleware:
         params = "&".join(sorted(query.split("&"))) if query else ""
         return (scope["path"], params, headers.get("authorization", ""))
 
-    async def _from_cache(self, scope: Scope, send: Send, headers: dict[str, str]) -> bool:
-        found = self.cache()
-        if found is None:
-            return False
+    async def _from_cache(
+        self, found: tuple[ResponseCache, str], key: tuple[str, ...], send: Send
+    ) -> bool:
         cache, version = found
-        entry = cache.get(version, self._key(scope, headers))
+        entry = cache.get(version, key)
         if entry is None:
             return False
         status, content_type, body = entry
@@ -141,11 +143,14 @@ class AccessMiddleware:
         return True
 
     async def _call(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        found: tuple[ResponseCache, str] | None,
+        key: tuple[str, ...],
     ) -> None:
-        """Run the app; store a 200 answer of a cacheable GET in the cache."""
-        cacheable = scope["method"] == "GET" and scope["path"].startswith(CACHEABLE)
-        found = self.cache() if cacheable else None
+        """Run the app; store a 200 answer of a cacheable GET (``found`` is set) in the cache."""
         if found is None:
             await self.app(scope, receive, send)
             return
@@ -168,7 +173,7 @@ class AccessMiddleware:
         await self.app(scope, receive, capture)
         if captured.get("status") == 200:
             content_type = captured["headers"].get(b"content-type", b"application/json")
-            cache.put(version, self._key(scope, headers), (200, content_type, captured["body"]))
+            cache.put(version, key, (200, content_type, captured["body"]))
 
 
 async def _send_problem(

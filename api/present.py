@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.ranking import Ranked
-from api.schemas import Article, ListItem, Parts
+from api.schemas import Article, ArticleList, ListItem, Parts, Weights
 from core.settings import ShopSettings
 from core.store.base import Record
 
@@ -54,3 +54,17 @@ def ranked_items(ranked: Ranked, shop: ShopSettings, reasons: list[str]) -> list
             ranked.records, ranked.scores, ranked.parts, ranked.boosts, reasons, strict=True
         )
     ]
+
+
+def ranked_list(
+    ranked: Ranked, shop: ShopSettings, reasons: list[str], *, limit: int, offset: int, version: str
+) -> ArticleList:
+    """The response of a ranked endpoint: items, total, the effective weights, the version."""
+    return ArticleList(
+        items=ranked_items(ranked, shop, reasons),
+        total=ranked.total,
+        limit=limit,
+        offset=offset,
+        weights=Weights(**ranked.weights) if ranked.weights else None,
+        version=version,
+    )

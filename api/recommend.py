@@ -279,6 +279,11 @@ def similar(
         vec = src.vectors.get(name)
         if vec and float(np.linalg.norm(vec)) > 0:
             plan.add(name, list(vec), n, cosine=name == "cf")
+    return _ranked_page(snap, settings, plan, flt, page)
+
+
+def _ranked_page(snap: Snapshot, settings: Settings, plan: Plan, flt: Filter, page: Page) -> Ranked:
+    """Rank the plan's candidates with the configured weights; the page read in full."""
     ranked = rank_candidates(
         snap.reader,
         plan,
@@ -316,13 +321,4 @@ def search(
     vec = image if image is not None else clip_text
     if vec is not None:
         plan.add("image", vec.tolist(), n)
-    ranked = rank_candidates(
-        snap.reader,
-        plan,
-        flt,
-        weights_of(settings),
-        limit=page.limit,
-        offset=page.offset,
-        collapse=page.collapse,
-    )
-    return hydrate(snap.reader, ranked)
+    return _ranked_page(snap, settings, plan, flt, page)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -174,7 +174,3 @@ def customer_points(ds: Dataset, signals: Signals) -> Iterator[list[Point]]:
             batch = []
     if batch:
         yield batch
-
-
-def days_to_date(day: int) -> date:
-    return EPOCH + timedelta(days=day)

@@ -10,8 +10,8 @@ from api import browse as browsing
 from api import recommend
 from api.deps import PageDep, SettingsDep, SnapshotDep
 from api.filters import ListFilters, list_filters
-from api.present import article, item, ranked_items
-from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue, Weights
+from api.present import article, item, ranked_list
+from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue
 from core.catalog import point_id
 from core.errors import NotFound
 from core.store.base import Filter, Match
@@ -33,32 +33,27 @@ def list_articles(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> BrowseResult:
     """Browse with filters, sort, pagination and facet counts under the other filters."""
-
-    def compute() -> BrowseResult:
-        q_vec = snap.embed_text(q).tolist() if q else None
-        page = browsing.browse(
-            snap, settings, filters, q_vec=q_vec, sort=sort, limit=limit, offset=offset
-        )
-        return BrowseResult(
-            items=[
-                item(r, settings.shop, score=s)
-                for r, s in zip(page.records, page.scores, strict=True)
-            ],
-            total=page.total,
-            limit=limit,
-            offset=offset,
-            version=snap.version,
-            facets={
-                name: [
-                    FacetValue(value=v, count=c)
-                    for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                ]
-                for name, counts in page.facets.items()
-            },
-            price_range=page.price_range,
-        )
-
-    return compute()
+    q_vec = snap.embed_text(q).tolist() if q else None
+    page = browsing.browse(
+        snap, settings, filters, q_vec=q_vec, sort=sort, limit=limit, offset=offset
+    )
+    return BrowseResult(
+        items=[
+            item(r, settings.shop, score=s) for r, s in zip(page.records, page.scores, strict=True)
+        ],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        version=snap.version,
+        facets={
+            name: [
+                FacetValue(value=v, count=c)
+                for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            ]
+            for name, counts in page.facets.items()
+        },
+        price_range=page.price_range,
+    )
 
 
 @router.get("/{article_id}", response_model=ArticleDetail)
@@ -68,22 +63,18 @@ def get_article(
     settings: SettingsDep,
 ) -> ArticleDetail:
     """One article with all its attributes, image URL and its other colourways."""
-
-    def compute() -> ArticleDetail:
-        found = snap.reader.retrieve("articles", [point_id(article_id)])
-        if not found:
-            raise NotFound("article", article_id)
-        rec = found[0]
-        flt = Filter(
-            must=(Match("product_code", (rec.payload["product_code"],)),), exclude_ids=(rec.id,)
-        )
-        variants = snap.reader.scroll("articles", flt, limit=50)
-        return ArticleDetail(
-            **article(rec, settings.shop).model_dump(),
-            variants=[article(v, settings.shop) for v in variants],
-        )
-
-    return compute()
+    found = snap.reader.retrieve("articles", [point_id(article_id)])
+    if not found:
+        raise NotFound("article", article_id)
+    rec = found[0]
+    flt = Filter(
+        must=(Match("product_code", (rec.payload["product_code"],)),), exclude_ids=(rec.id,)
+    )
+    variants = snap.reader.scroll("articles", flt, limit=50)
+    return ArticleDetail(
+        **article(rec, settings.shop).model_dump(),
+        variants=[article(v, settings.shop) for v in variants],
+    )
 
 
 @router.get("/{article_id}/similar", response_model=ArticleList)
@@ -98,22 +89,11 @@ def get_similar(
     ] = False,
 ) -> ArticleList:
     """Items similar to an article by cf, text and image, with the score parts."""
-
-    def compute() -> ArticleList:
-        ranked = recommend.similar(
-            snap, settings, article_id, filters, page, other_groups=other_groups
-        )
-        reasons = [_dominant(p) for p in ranked.parts]
-        return ArticleList(
-            items=ranked_items(ranked, settings.shop, reasons),
-            total=ranked.total,
-            limit=page.limit,
-            offset=page.offset,
-            weights=Weights(**ranked.weights) if ranked.weights else None,
-            version=snap.version,
-        )
-
-    return compute()
+    ranked = recommend.similar(snap, settings, article_id, filters, page, other_groups=other_groups)
+    reasons = [_dominant(p) for p in ranked.parts]
+    return ranked_list(
+        ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version
+    )
 
 
 def _dominant(parts: dict[str, float | None]) -> str:

@@ -10,8 +10,8 @@ from api import browse as browsing
 from api import recommend
 from api.deps import PageDep, PrefsDep, SettingsDep, SnapshotDep
 from api.filters import ListFilters, list_filters
-from api.present import item, ranked_items
-from api.schemas import ArticleList, Weights
+from api.present import item, ranked_list
+from api.schemas import ArticleList
 from core.errors import InvalidInput
 
 router = APIRouter(tags=["recommendations"])
@@ -30,22 +30,13 @@ def get_recommendations(
     exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
 ) -> ArticleList:
     """The customer's personal feed with the score parts and a reason per item."""
-
-    def compute() -> ArticleList:
-        prefs = prefs_store.get(customer_id)
-        ranked, reasons = recommend.feed(
-            snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
-        )
-        return ArticleList(
-            items=ranked_items(ranked, settings.shop, reasons),
-            total=ranked.total,
-            limit=page.limit,
-            offset=page.offset,
-            weights=Weights(**ranked.weights) if ranked.weights else None,
-            version=snap.version,
-        )
-
-    return compute()
+    prefs = prefs_store.get(customer_id)
+    ranked, reasons = recommend.feed(
+        snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
+    )
+    return ranked_list(
+        ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version
+    )
 
 
 @router.get("/trending", response_model=ArticleList)
@@ -59,32 +50,28 @@ def get_trending(
     """Top sellers of the last 7 or 30 days, under the filters."""
     if window_days not in (7, 30):
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
-
-    def compute() -> ArticleList:
-        records, total = browsing.trending(
-            snap,
-            settings,
-            filters,
-            window_days=window_days,
-            limit=page.limit,
-            offset=page.offset,
-            collapse=page.collapse,
-        )
-        key = "sales_7d" if window_days == 7 else "sales_30d"
-        return ArticleList(
-            items=[
-                item(
-                    r,
-                    settings.shop,
-                    score=float(r.payload[key]),
-                    reason=f"{r.payload[key]} sold in the last {window_days} days",
-                )
-                for r in records
-            ],
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
-            version=snap.version,
-        )
-
-    return compute()
+    records, total = browsing.trending(
+        snap,
+        settings,
+        filters,
+        window_days=window_days,
+        limit=page.limit,
+        offset=page.offset,
+        collapse=page.collapse,
+    )
+    key = "sales_7d" if window_days == 7 else "sales_30d"
+    return ArticleList(
+        items=[
+            item(
+                r,
+                settings.shop,
+                score=float(r.payload[key]),
+                reason=f"{r.payload[key]} sold in the last {window_days} days",
+            )
+            for r in records
+        ],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        version=snap.version,
+    )

@@ -13,9 +13,9 @@ from api import recommend
 from api.deps import OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep
 from api.errors import PayloadTooLarge
 from api.filters import ListFilters, list_filters
-from api.present import ranked_items
+from api.present import ranked_list
 from api.ranking import Ranked
-from api.schemas import ArticleList, Weights
+from api.schemas import ArticleList
 from core.errors import InvalidInput
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -28,14 +28,7 @@ def _result(
     ranked: Ranked, settings: SettingsDep, version: str, limit: int, offset: int
 ) -> ArticleList:
     reasons = [_why(p) for p in ranked.parts]
-    return ArticleList(
-        items=ranked_items(ranked, settings.shop, reasons),
-        total=ranked.total,
-        limit=limit,
-        offset=offset,
-        weights=Weights(**ranked.weights) if ranked.weights else None,
-        version=version,
-    )
+    return ranked_list(ranked, settings.shop, reasons, limit=limit, offset=offset, version=version)
 
 
 def _why(parts: dict[str, float | None]) -> str:
@@ -55,17 +48,13 @@ def search_text(
     """Search by text: query vs item text, CLIP text→image where available, cf if signed in."""
     if not q.strip():
         raise InvalidInput("q", "must contain a non-space character")
-
-    def compute() -> ArticleList:
-        text = snap.embed_text(q)
-        enc = snap.image_encoder
-        clip = enc.encode_text([q])[0] if enc.supports_text else None
-        ranked = recommend.search(
-            snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer
-        )
-        return _result(ranked, settings, snap.version, page.limit, page.offset)
-
-    return compute()
+    text = snap.embed_text(q)
+    enc = snap.image_encoder
+    clip = enc.encode_text([q])[0] if enc.supports_text else None
+    ranked = recommend.search(
+        snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer
+    )
+    return _result(ranked, settings, snap.version, page.limit, page.offset)
 
 
 def _read_image(data: bytes) -> Image.Image:

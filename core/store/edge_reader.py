@@ -24,7 +24,7 @@ from core.store.base import (
     StoreReader,
     VectorQuery,
 )
-from core.store.filters import Order, edge_params, keep_order, paged_scroll, to_edge
+from core.store.filters import Order, PagedScroll, edge_params, keep_order, to_edge
 
 
 class _Shards:
@@ -71,7 +71,7 @@ def _to_record(p: qe.Record | qe.ScoredPoint, score: float | None = None) -> Rec
     )
 
 
-class EdgeReader(StoreReader):
+class EdgeReader(PagedScroll, StoreReader):
     """Queries one complete version; each call is one engine request (two for tied pages)."""
 
     def __init__(self, vdir: Path, version: str) -> None:
@@ -194,20 +194,6 @@ class EdgeReader(StoreReader):
         )
         found = self._shard(collection).scroll(request)[0]
         return [(_to_record(p), float(p.order_value or 0.0)) for p in found]
-
-    def scroll(
-        self,
-        collection: Collection,
-        flt: Filter | None = None,
-        order_by: Order | None = None,
-        limit: int = 12,
-        offset: int = 0,
-        with_vectors: Sequence[str] = (),
-    ) -> list[Record]:
-        def raw(f: Filter | None, n: int, order: Order | None) -> list[tuple[Record, float]]:
-            return self._raw_scroll(collection, f, n, order, with_vectors)
-
-        return paged_scroll(raw, flt, order_by, limit, offset)
 
     def close(self) -> None:
         for name in list(self._shards):

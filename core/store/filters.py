@@ -15,7 +15,7 @@ import qdrant_edge as qe
 from qdrant_client import models as qm
 
 from core.errors import InvalidInput
-from core.store.base import AnyOf, Filter, Match, Range, Record
+from core.store.base import AnyOf, Collection, Filter, Match, Range, Record
 
 #: Beam width of the HNSW search. At 105k clustered vectors (bench/query.py) 128 gave
 #: recall@12 0.986 under shop filters and 256 gave 0.994, for about 1 ms more per query.
@@ -166,3 +166,32 @@ def keep_order(ids: Sequence[int], records: Sequence[Record]) -> list[Record]:
     """``records`` rearranged into the order of ``ids`` (missing ids skipped, repeats kept)."""
     by_id = {r.id: r for r in records}
     return [by_id[i] for i in ids if i in by_id]
+
+
+class PagedScroll:
+    """`StoreReader.scroll` for an engine reader that implements `_raw_scroll` (one request
+    returning ``(record, order value)`` pairs); stable pages come from `paged_scroll`."""
+
+    def _raw_scroll(
+        self,
+        collection: Collection,
+        flt: Filter | None,
+        n: int,
+        order: Order | None,
+        with_vectors: Sequence[str],
+    ) -> list[tuple[Record, float]]:
+        raise NotImplementedError
+
+    def scroll(
+        self,
+        collection: Collection,
+        flt: Filter | None = None,
+        order_by: Order | None = None,
+        limit: int = 12,
+        offset: int = 0,
+        with_vectors: Sequence[str] = (),
+    ) -> list[Record]:
+        def raw(f: Filter | None, n: int, order: Order | None) -> list[tuple[Record, float]]:
+            return self._raw_scroll(collection, f, n, order, with_vectors)
+
+        return paged_scroll(raw, flt, order_by, limit, offset)

@@ -13,7 +13,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 
 from core.errors import NotFound, StoreUnavailable
 from core.store.base import Collection, Filter, Record, StoreReader, VectorQuery
-from core.store.filters import Order, hnsw_ef, keep_order, paged_scroll, to_server
+from core.store.filters import Order, PagedScroll, hnsw_ef, keep_order, to_server
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _to_record(p: qm.Record | qm.ScoredPoint, score: float | None = None) -> Rec
     return Record(id=int(p.id), payload=dict(p.payload or {}), vectors=vectors, score=score)
 
 
-class ServerReader(StoreReader):
+class ServerReader(PagedScroll, StoreReader):
     """One version of the index on the server; the client is shared and owned by the store."""
 
     def __init__(
@@ -189,20 +189,6 @@ class ServerReader(StoreReader):
             with_vectors=list(with_vectors) or False,
         )
         return [(_to_record(p), float(cast(float, p.order_value or 0.0))) for p in records]
-
-    def scroll(
-        self,
-        collection: Collection,
-        flt: Filter | None = None,
-        order_by: Order | None = None,
-        limit: int = 12,
-        offset: int = 0,
-        with_vectors: Sequence[str] = (),
-    ) -> list[Record]:
-        def raw(f: Filter | None, n: int, order: Order | None) -> list[tuple[Record, float]]:
-            return self._raw_scroll(collection, f, n, order, with_vectors)
-
-        return paged_scroll(raw, flt, order_by, limit, offset)
 
     def close(self) -> None:
         """Nothing to release: the connection belongs to the store."""
