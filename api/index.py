@@ -65,7 +65,7 @@ class LiveIndex:
         self._current: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._checked = 0.0
-        self._text_encoders: dict[str, TextEncoder] = {}
+        self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
 
     def snapshot(self) -> Snapshot:
         """The snapshot to serve this request from; raises IndexNotReady if none is published."""
@@ -92,16 +92,19 @@ class LiveIndex:
         except FileNotFoundError as exc:
             raise IndexNotReady(f"version {version} has no models at {models_dir}") from exc
         reader = self.store.open_reader(version)
-        snap = Snapshot(version, reader, models_dir, manifest, self._text(manifest["text_model"]))
+        # Queries are embedded as the catalog was: same model, same precision.
+        text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
+        snap = Snapshot(version, reader, models_dir, manifest, text)
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap
         log.info("serving index version %s", version)
 
-    def _text(self, name: str) -> TextEncoder:
-        if name not in self._text_encoders:
-            self._text_encoders[name] = load_text_encoder(name)
-        return self._text_encoders[name]
+    def _text(self, name: str, precision: str) -> TextEncoder:
+        key = (name, precision)
+        if key not in self._text_encoders:
+            self._text_encoders[key] = load_text_encoder(name, precision)
+        return self._text_encoders[key]
 
     def close(self) -> None:
         with self._lock:

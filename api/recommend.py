@@ -23,7 +23,7 @@ from api.ranking import (
     score_pool,
 )
 from api.schemas import Preferences
-from core.catalog import point_id
+from core.catalog import point_id, unpack
 from core.errors import NotFound
 from core.settings import Settings
 from core.store.base import AnyOf, Filter, Match, Record, VectorQuery
@@ -70,9 +70,9 @@ def load_customer(snap: Snapshot, customer_id: str) -> Customer:
     return Customer(
         customer_id,
         cf=list(cf) if has_cf and cf is not None else None,
-        recent=list(p.get("recent", [])),
-        recent_days=list(p.get("recent_days", [])),
-        bought=list(p.get("bought", [])),
+        recent=unpack(p.get("recent")),
+        recent_days=[int(d) for d in unpack(p.get("recent_days"))],
+        bought=unpack(p.get("bought")),
     )
 
 

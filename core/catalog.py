@@ -7,6 +7,7 @@ download is read the same way as the synthetic world.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -147,3 +148,20 @@ def point_id(key: str) -> int:
     if key.isdigit() and len(key) <= 18:
         return int(key)
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def pack(values: Sequence[object]) -> str:
+    """A list of ids or numbers as one space-separated payload string.
+
+    Customer histories are stored this way, not as JSON lists: Qdrant Edge's Python binding
+    converts each list element separately (measured 306 µs per customer point with two lists of
+    30 ids, 12 µs packed), which at 1.37M customers is most of the index build's write stage.
+    """
+    return " ".join(str(v) for v in values)
+
+
+def unpack(text: object) -> list[str]:
+    """The values of a `pack`ed string (a JSON list, as older indexes hold, is taken as is)."""
+    if isinstance(text, list):
+        return [str(v) for v in text]
+    return str(text).split() if text else []

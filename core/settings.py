@@ -34,6 +34,9 @@ class ModelSettings(BaseModel):
     """Which encoders the indexer uses and how the CF model is trained."""
 
     text_model: str = "all-MiniLM-L6-v2"
+    text_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="auto: bfloat16 where the CPU has native bfloat16, else float32"
+    )
     image_encoder: Literal["catalog-cnn", "open_clip"] = "catalog-cnn"
     clip_model: str = "ViT-B-32"
     clip_pretrained: str = Field(
@@ -77,6 +80,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data/demo")
     index_dir: Path = Path("var/index")
+    cache_dir: Path | None = Field(
+        None, description="reusable text and image vectors; default <index_dir>/cache"
+    )
     db_path: Path = Path("var/lookbook.db")
     qdrant_url: str = ""
     qdrant_api_key: str = ""
@@ -89,6 +95,11 @@ class Settings(BaseSettings):
     models: ModelSettings = ModelSettings()
     qdrant: QdrantSettings = QdrantSettings()
     shop: ShopSettings = ShopSettings()
+
+    @property
+    def vector_cache_dir(self) -> Path:
+        """Where builds keep text and image vectors for the next build to reuse."""
+        return self.cache_dir if self.cache_dir is not None else self.index_dir / "cache"
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from tqdm import tqdm
 
 from core.errors import BuildError
 from core.settings import Settings
@@ -134,10 +135,14 @@ def _write(
     writer = store.new_writer(version)
     writer.create("articles", article_spec(signals))
     writer.create("customers", customer_spec(signals))
-    for batch in article_points(ds, signals, settings):
-        writer.upsert("articles", batch)
-    for batch in customer_points(ds, signals):
-        writer.upsert("customers", batch)
+    for name, total, batches in (
+        ("articles", len(ds.articles), article_points(ds, signals, settings)),
+        ("customers", len(ds.customers), customer_points(ds, signals)),
+    ):
+        with tqdm(total=total, desc=f"write {name}", unit="pt", mininterval=1.0) as bar:
+            for batch in batches:
+                writer.upsert(name, batch)
+                bar.update(len(batch))
     counts: dict[str, int] = writer.finish()
     return counts
 
@@ -167,6 +172,7 @@ def _write_manifest(
         "until": until.isoformat() if until else None,
         "as_of_day": int(signals.as_of_day),
         "text_model": settings.models.text_model,
+        "text_precision": signals.text_precision,
         "text_dim": int(signals.text.shape[1]),
         "image_encoder": signals.image_encoder_name,
         "image_dim": int(signals.image.shape[1]),

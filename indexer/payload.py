@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from core.catalog import ARTICLES, Kind, point_id
+from core.catalog import ARTICLES, Kind, pack, point_id
 from core.settings import Settings
 from core.store.base import CollectionSpec, Point
 from indexer.dataset import Dataset
@@ -60,6 +60,7 @@ def customer_spec(signals: Signals) -> CollectionSpec:
         vectors={"cf": int(signals.user_factors.shape[1])},
         dot_vectors=("cf",),
         keyword_fields=("customer_id",),
+        searchable=False,
     )
 
 
@@ -162,9 +163,9 @@ def customer_points(ds: Dataset, signals: Signals) -> Iterator[list[Point]]:
             "customer_id": row.customer_id,
             "age": None if age is None or pd.isna(age) else int(age),
             "club_member_status": row.club_member_status or None,
-            "recent": recent,
-            "recent_days": [int(d) for d in recent_days],
-            "bought": bought,
+            "recent": pack(recent),
+            "recent_days": pack(recent_days),
+            "bought": pack(bought),
             "n_purchases": len(bought),
         }
         vectors = {"cf": signals.user_factors[i].tolist()}

@@ -14,10 +14,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.settings import Settings
+from indexer.cache import ImageCache, TextVectorCache, image_fingerprint
 from indexer.collab import AlsModel, confidence_matrix, train_als
 from indexer.dataset import Dataset
 from indexer.encoders.image import make_image_encoder
-from indexer.encoders.text import article_text, encode_unique, load_text_encoder
+from indexer.encoders.text import article_text, load_text_encoder, resolve_precision
 from indexer.stats import article_stats, colourways
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Signals:
     image: npt.NDArray[np.float32]
     has_image: npt.NDArray[np.bool_]
     image_encoder_name: str
+    text_precision: str
     item_factors: npt.NDArray[np.float32]
     user_factors: npt.NDArray[np.float32]
 
@@ -68,7 +70,7 @@ def compute_signals(
         ways = colourways(ds.articles["product_code"].tolist())
     hook("stats")
     with stage("text"):
-        text = _text_vectors(ds, settings)
+        text, precision = _text_vectors(ds, settings)
     hook("text")
     with stage("image"):
         image, has_image, name = _image_vectors(ds, data_dir, settings, models_dir)
@@ -90,17 +92,30 @@ def compute_signals(
         image=image,
         has_image=has_image,
         image_encoder_name=name,
+        text_precision=precision,
         item_factors=model.item_factors,
         user_factors=model.user_factors,
     )
 
 
-def _text_vectors(ds: Dataset, settings: Settings) -> npt.NDArray[np.float32]:
-    encoder = load_text_encoder(settings.models.text_model)
+def _text_vectors(ds: Dataset, settings: Settings) -> tuple[npt.NDArray[np.float32], str]:
+    """Each article's text vector, embedding each distinct text once and only if not cached."""
+    model = settings.models.text_model
+    precision = resolve_precision(settings.models.text_precision)
     texts = [article_text(row) for row in ds.articles.to_dict("records")]
-    unique_vectors, inverse = encode_unique(encoder, texts, batch_size=64, progress=True)
-    log.info("text: %d articles, %d distinct texts", len(texts), len(unique_vectors))
-    return np.ascontiguousarray(unique_vectors[inverse], dtype=np.float32)
+    rows: dict[str, int] = {}
+    inverse = np.fromiter(
+        (rows.setdefault(t, len(rows)) for t in texts), dtype=np.int64, count=len(texts)
+    )
+
+    def embed(missing: list[str]) -> npt.NDArray[np.float32]:
+        encoder = load_text_encoder(model, precision)
+        return encoder.encode(missing, batch_size=64, progress=True)
+
+    cache = TextVectorCache(settings.vector_cache_dir, model, precision)
+    unique_vectors = cache.encode(list(rows), embed)
+    log.info("text: %d articles, %d distinct texts (%s)", len(texts), len(rows), precision)
+    return np.ascontiguousarray(unique_vectors[inverse], dtype=np.float32), precision
 
 
 def _image_vectors(
@@ -114,12 +129,24 @@ def _image_vectors(
         log.warning("image: no readable image in %s: no image vectors", data_dir)
         return np.zeros((len(ds.articles), 1), dtype=np.float32), has_image, "none"
     labels = {k: ds.articles.loc[has_image, k].to_numpy() for k in CNN_LABELS}
-    encoder = make_image_encoder(settings, paths=paths, labels=labels, progress=True)
-    encoder.save(models_dir / "image")
-    vectors = np.zeros((len(ds.articles), encoder.dim), dtype=np.float32)
-    if paths:
-        vectors[has_image] = encoder.encode_paths(paths, progress=True)
-    return vectors, has_image, encoder.name
+    m = settings.models
+    parts = [m.image_encoder, m.clip_model, m.clip_pretrained, str(m.cnn_epochs)]
+    parts += [str(m.cnn_image_size), str(m.batch_size), str(settings.seed)]
+    cache = ImageCache(settings.vector_cache_dir, image_fingerprint(parts, paths, labels))
+    cached = cache.load(models_dir, len(paths)) if paths else None
+    if cached is not None:
+        found, name = cached
+    else:
+        encoder = make_image_encoder(settings, paths=paths, labels=labels, progress=True)
+        encoder.save(models_dir / "image")
+        name = encoder.name
+        found = np.zeros((0, encoder.dim), dtype=np.float32)
+        if paths:
+            found = encoder.encode_paths(paths, progress=True)
+            cache.store(models_dir / "image", found, name)
+    vectors = np.zeros((len(ds.articles), found.shape[1]), dtype=np.float32)
+    vectors[has_image] = found
+    return vectors, has_image, name
 
 
 def _als(ds: Dataset, settings: Settings, day0: int) -> AlsModel:

@@ -97,7 +97,9 @@ def _build(split: Split, ds_dir: Path, settings: Settings, tmp: Path) -> Snapsho
     from indexer.build import build
 
     until = EPOCH + timedelta(days=split.start)
-    s = settings.model_copy(update={"index_dir": tmp / split.name, "db_path": tmp / "eval.db"})
+    # Text and image vectors do not depend on sales: the second split reuses the first's.
+    update = {"index_dir": tmp / split.name, "db_path": tmp / "eval.db", "cache_dir": tmp / "cache"}
+    s = settings.model_copy(update=update)
     build(s, data_dir=ds_dir, until=until)
     return LiveIndex(s, open_store(s)).snapshot()
 

@@ -100,6 +100,8 @@ class CollectionSpec:
 
     vectors: dict[str, int]
     dot_vectors: tuple[str, ...] = ()
+    #: False for collections only ever read by id (customers): no HNSW graph, no quantised copy.
+    searchable: bool = True
     keyword_fields: tuple[str, ...] = ()
     float_fields: tuple[str, ...] = ()
     integer_fields: tuple[str, ...] = ()

@@ -109,14 +109,18 @@ class EdgeWriter(StoreWriter):
             name: qe.EdgeVectorParams(size=size, distance=_distance(name, spec))
             for name, size in spec.vectors.items()
         }
+        # m=0 builds no graph: a collection read only by id would pay for it for nothing
+        # (1.37M customers at H&M size).
         hnsw = qe.HnswIndexConfig(
-            m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_KB
+            m=HNSW_M if spec.searchable else 0,
+            ef_construct=HNSW_EF_CONSTRUCT,
+            full_scan_threshold=FULL_SCAN_KB,
         )
         quant = (
             qe.ScalarQuantizationConfig(
                 type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned
             )
-            if QUANTIZE
+            if QUANTIZE and spec.searchable
             else None
         )
         # Payload in RAM: it is small next to the vectors and every query returns it.

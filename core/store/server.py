@@ -72,6 +72,7 @@ class ServerWriter(StoreWriter):
             self._client.create_collection,
             name,
             vectors_config=vectors,
+            hnsw_config=None if spec.searchable else qm.HnswConfigDiff(m=0),
             shard_number=s.shard_number,
             replication_factor=s.replication_factor,
             write_consistency_factor=s.write_consistency_factor,

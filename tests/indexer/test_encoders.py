@@ -285,3 +285,19 @@ def test_make_image_encoder_for_open_clip(tiny_clip: tuple[Path, Path]) -> None:
     )
     enc = make_image_encoder(Settings(models=models))
     assert enc.supports_text and enc.dim == 32
+
+
+def test_auto_precision_follows_the_cpu_flags(tmp_path: Path) -> None:
+    from indexer.encoders.text import cpu_has_bf16, resolve_precision
+
+    amx = tmp_path / "amx"
+    amx.write_text("flags\t\t: fpu sse2 avx512f amx_bf16 amx_tile\n")
+    plain = tmp_path / "plain"
+    plain.write_text("flags\t\t: fpu sse2 avx2\n")
+    assert cpu_has_bf16(amx) and not cpu_has_bf16(plain)
+    assert not cpu_has_bf16(tmp_path / "missing")
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("bfloat16") == "bfloat16"
+    assert resolve_precision("auto") in ("float32", "bfloat16")
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp8")
