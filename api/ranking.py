@@ -77,8 +77,8 @@ def _raw_parts(reader: StoreReader, records: Sequence[Record], plan: Plan) -> di
     """Exact raw score of each signal for each record (NaN where the item lacks the vector)."""
     ids = [r.id for r in records]
     raw: dict[str, FloatArray] = {}
-    for signal, query in plan.queries.items():
-        scores = reader.score_ids("articles", query, ids)
+    batch = reader.score_ids_many("articles", list(plan.queries.values()), ids)
+    for (signal, query), scores in zip(plan.queries.items(), batch, strict=True):
         values = np.array([scores.get(i, np.nan) for i in ids], dtype=np.float64)
         if signal in plan.cosine_of_dot:
             qn = float(np.linalg.norm(query.vector)) or 1.0

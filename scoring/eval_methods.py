@@ -112,9 +112,16 @@ def _ids(pool: Pool, weights: Weights, collapse: bool = False) -> list[str]:
 
 
 def _predict(
-    snap: Snapshot, settings: Settings, customers: list[str], popular: list[str], seed: int
+    snap: Snapshot,
+    settings: Settings,
+    customers: list[str],
+    popular: list[str],
+    seed: int,
+    blends: dict[str, Weights],
+    keep_pools: bool,
 ) -> tuple[dict[str, list[list[str]]], dict[str, float], list[Pool]]:
-    """Predictions of every method for each customer, ms per customer, and the blend pools."""
+    """Predictions of every method for each customer, ms per customer, and (if asked) the
+    blend pools: kept only for the weight search, as 20,000 of them would not fit in RAM."""
     from api.filters import ListFilters
     from api.recommend import Page, feed_pool, load_customer
 
@@ -135,8 +142,9 @@ def _predict(
             snap, settings, cid, None, everything, Page(K, 0, False), exclude_bought=False
         )
         t_pool = time.perf_counter() - t0
-        pools.append(pool)
-        for name, w in BLENDS.items():
+        if keep_pools:
+            pools.append(pool)
+        for name, w in blends.items():
             t1 = time.perf_counter()
             add(name, _ids(pool, w), t_pool + time.perf_counter() - t1)
         t1 = time.perf_counter()
@@ -188,12 +196,11 @@ def run_split(
         r.payload["article_id"]
         for r in snap.reader.scroll("articles", order_by=("sales_7d", "desc"), limit=K)
     ]
-    preds, ms, pools = _predict(snap, settings, customers, popular, seed)
-    actual = [truth[c] for c in customers]
+    blends = dict(BLENDS)
     if tuned is not None:
-        w = Weights(**tuned)
-        preds["blend, tuned on validation"] = [_ids(p, w) for p in pools]
-        ms["blend, tuned on validation"] = ms["blend 0.5/0.3/0.2"]
+        blends["blend, tuned on validation"] = Weights(**tuned)
+    preds, ms, pools = _predict(snap, settings, customers, popular, seed, blends, tune)
+    actual = [truth[c] for c in customers]
     result = SplitResult(split, len(customers), len(truth))
     size = len(snap.manifest) and int(snap.manifest["articles"])
     for name, p in preds.items():

@@ -131,6 +131,12 @@ class StoreReader(ABC):
         """Exact similarity of ``query`` to each of ``ids`` that has the named vector (cosine,
         or dot product for a dot vector), computed by the engine: no vector leaves it."""
 
+    def score_ids_many(
+        self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
+    ) -> list[dict[int, float]]:
+        """`score_ids` for several queries over the same ids; engines send them as one batch."""
+        return [self.score_ids(collection, q, ids) for q in queries]
+
     @abstractmethod
     def search(
         self, collection: Collection, query: VectorQuery, flt: Filter | None = None

@@ -110,17 +110,27 @@ class EdgeReader(PagedScroll, StoreReader):
     def score_ids(
         self, collection: Collection, query: VectorQuery, ids: Sequence[int]
     ) -> dict[int, float]:
+        return self.score_ids_many(collection, [query], ids)[0]
+
+    def score_ids_many(
+        self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
+    ) -> list[dict[int, float]]:
         unique = list(dict.fromkeys(ids))
-        if not unique:
-            return {}
-        request = qe.QueryRequest(
-            limit=len(unique),
-            query=qe.Query.Nearest(list(query.vector), using=query.using),
-            filter=qe.Filter(must=[qe.HasIdCondition(point_ids=set(unique))]),
-            params=qe.SearchParams(exact=True),
-            with_payload=False,
-        )
-        return {int(p.id): float(p.score) for p in self._shard(collection).query(request)}  # type: ignore[arg-type]
+        if not unique or not queries:
+            return [{} for _ in queries]
+        only = qe.Filter(must=[qe.HasIdCondition(point_ids=set(unique))])
+        requests = [
+            qe.QueryRequest(
+                limit=len(unique),
+                query=qe.Query.Nearest(list(q.vector), using=q.using),
+                filter=only,
+                params=qe.SearchParams(exact=True),
+                with_payload=False,
+            )
+            for q in queries
+        ]
+        batch = self._shard(collection).query_batch(qe.QueryBatchRequest(requests))
+        return [{int(p.id): float(p.score) for p in hits} for hits in batch]  # type: ignore[arg-type]
 
     def search(
         self, collection: Collection, query: VectorQuery, flt: Filter | None = None

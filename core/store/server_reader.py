@@ -81,21 +81,30 @@ class ServerReader(PagedScroll, StoreReader):
     def score_ids(
         self, collection: Collection, query: VectorQuery, ids: Sequence[int]
     ) -> dict[int, float]:
+        return self.score_ids_many(collection, [query], ids)[0]
+
+    def score_ids_many(
+        self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
+    ) -> list[dict[int, float]]:
         unique = list(dict.fromkeys(ids))
-        if not unique:
-            return {}
-        response = guarded(
-            self._retries,
-            self._client.query_points,
-            self._name(collection),
-            query=list(query.vector),
-            using=query.using,
-            query_filter=qm.Filter(must=[qm.HasIdCondition(has_id=unique)]),
-            limit=len(unique),
-            search_params=qm.SearchParams(exact=True),
-            with_payload=False,
+        if not unique or not queries:
+            return [{} for _ in queries]
+        only = qm.Filter(must=[qm.HasIdCondition(has_id=unique)])  # type: ignore[arg-type]
+        requests = [
+            qm.QueryRequest(
+                query=list(q.vector),
+                using=q.using,
+                filter=only,
+                limit=len(unique),
+                params=qm.SearchParams(exact=True),
+                with_payload=False,
+            )
+            for q in queries
+        ]
+        responses = guarded(
+            self._retries, self._client.query_batch_points, self._name(collection), requests
         )
-        return {int(p.id): float(p.score) for p in response.points}
+        return [{int(p.id): float(p.score) for p in r.points} for r in responses]
 
     def search(
         self, collection: Collection, query: VectorQuery, flt: Filter | None = None

@@ -34,6 +34,22 @@ def test_score_ids_is_exact_cosine_or_dot(store: Store, world: World, using: str
     reader.close()
 
 
+def test_score_ids_many_answers_each_query_as_score_ids_does(store: Store, world: World) -> None:
+    build_version(store, "v1", world)
+    reader = store.open_reader("v1")
+    ids = [int(i) for i in world.ids[::2]]
+    queries = [VectorQuery(u, query_vector(u, seed=3).tolist(), 1) for u in ("text", "cf", "image")]
+    batch = reader.score_ids_many("articles", queries, ids)
+    assert len(batch) == 3
+    for q, scores in zip(queries, batch, strict=True):
+        single = reader.score_ids("articles", q, ids)
+        assert scores.keys() == single.keys()
+        for pid, score in single.items():
+            assert scores[pid] == pytest.approx(score, rel=1e-6, abs=1e-7)
+    assert reader.score_ids_many("articles", queries, []) == [{}, {}, {}]
+    reader.close()
+
+
 def test_retrieve_can_return_only_some_payload_fields(store: Store, world: World) -> None:
     build_version(store, "v1", world)
     reader = store.open_reader("v1")
