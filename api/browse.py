@@ -88,7 +88,7 @@ def browse(
             "articles", flt, order_by=_ORDER[sort], limit=limit, offset=offset
         )
         scores = [None] * len(records)
-        total = snap.reader.count("articles", flt)
+        total = _count(snap, flt)
     return BrowsePage(
         records=records,
         scores=scores,
@@ -105,8 +105,17 @@ def facets(
     out: dict[str, dict[str, int]] = {}
     for name, key in FACETS.items():
         flt, _, _ = _filter(snap, settings, f.without(_FILTER_OF_FACET[name]), q_vec)
-        out[name] = snap.reader.facet("articles", key, flt, limit=200)
+        if snap.columns is not None:
+            out[name] = snap.columns.facet(key, flt, limit=200)
+        else:
+            out[name] = snap.reader.facet("articles", key, flt, limit=200)
     return out
+
+
+def _count(snap: Snapshot, flt: Filter) -> int:
+    if snap.columns is not None:
+        return snap.columns.count(flt)
+    return snap.reader.count("articles", flt)
 
 
 def price_range(
@@ -114,12 +123,16 @@ def price_range(
 ) -> tuple[float, float] | None:
     """Lowest and highest shop price under every filter except the price range."""
     flt, _, _ = _filter(snap, settings, f.without("price"), q_vec)
-    lo = snap.reader.scroll("articles", flt, order_by=("price", "asc"), limit=1)
-    hi = snap.reader.scroll("articles", flt, order_by=("price", "desc"), limit=1)
-    if not lo or not hi:
+    if snap.columns is not None:
+        bounds = snap.columns.bounds("price", flt)
+    else:
+        lo = snap.reader.scroll("articles", flt, order_by=("price", "asc"), limit=1)
+        hi = snap.reader.scroll("articles", flt, order_by=("price", "desc"), limit=1)
+        bounds = (lo[0].payload["price"], hi[0].payload["price"]) if lo and hi else None
+    if bounds is None:
         return None
     m = settings.shop.price_multiplier
-    return round(float(lo[0].payload["price"]) * m, 2), round(float(hi[0].payload["price"]) * m, 2)
+    return round(float(bounds[0]) * m, 2), round(float(bounds[1]) * m, 2)
 
 
 def trending(
@@ -139,7 +152,7 @@ def trending(
         records = snap.reader.scroll(
             "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
         )
-        return records, snap.reader.count("articles", flt)
+        return records, _count(snap, flt)
     pool = snap.reader.scroll(
         "articles", flt, order_by=(key, "desc"), limit=max(TRENDING_POOL, 3 * (offset + limit))
     )

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from api.columns import Columns
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
@@ -39,6 +40,7 @@ class Snapshot:
     models_dir: Path
     manifest: dict[str, Any]
     text_encoder: TextEncoder
+    columns: Columns | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
@@ -94,7 +96,8 @@ class LiveIndex:
         reader = self.store.open_reader(version)
         # Queries are embedded as the catalog was: same model, same precision.
         text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
-        snap = Snapshot(version, reader, models_dir, manifest, text)
+        columns = Columns.load(reader, _article_ids(models_dir))
+        snap = Snapshot(version, reader, models_dir, manifest, text, columns)
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap
@@ -112,3 +115,8 @@ class LiveIndex:
                 if snap is not None:
                     snap.reader.close()
             self._previous = self._current = None
+
+
+def _article_ids(models_dir: Path) -> list[str]:
+    with np.load(models_dir / "ids.npz", allow_pickle=False) as ids:
+        return [str(a) for a in ids["article_id"]]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from api.columns import Columns
 from core.store.base import Filter, Record, StoreReader, VectorQuery
 from scoring.blend import SIGNALS, Weights, blend
 from scoring.diversity import collapse_variants, rank
@@ -98,12 +99,23 @@ class Pool:
     boosts: list[tuple[float, str]]
 
 
-def score_pool(reader: StoreReader, plan: Plan, flt: Filter, boost: Boost | None = None) -> Pool:
-    """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly."""
+def score_pool(
+    reader: StoreReader,
+    plan: Plan,
+    flt: Filter,
+    boost: Boost | None = None,
+    columns: Columns | None = None,
+) -> Pool:
+    """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly.
+
+    The candidates' slim payloads come from ``columns`` when given (no engine round trip)."""
     ids = reader.candidates("articles", list(plan.queries.values()), flt)
     seen = set(ids)
     ids += [i for i in plan.extra_ids if i not in seen]
-    records = reader.retrieve("articles", ids, payload_fields=SLIM)
+    if columns is not None:
+        records = columns.records(ids)
+    else:
+        records = reader.retrieve("articles", ids, payload_fields=SLIM)
     norm = {s: minmax(v) for s, v in _raw_parts(reader, records, plan).items()} if records else {}
     boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
     return Pool(records, norm, boosts)
@@ -146,9 +158,10 @@ def rank_candidates(
     offset: int,
     collapse: bool,
     boost: Boost | None = None,
+    columns: Columns | None = None,
 ) -> Ranked:
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
-    pool = score_pool(reader, plan, flt, boost)
+    pool = score_pool(reader, plan, flt, boost, columns)
     return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
 
 

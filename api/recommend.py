@@ -166,7 +166,7 @@ def feed_pool(
     boost = preference_boost(prefs, settings.shop.price_multiplier)
     if not plan.queries:
         boost = _with_trend(boost, trending)
-    return score_pool(snap.reader, plan, flt, boost), recent
+    return score_pool(snap.reader, plan, flt, boost, snap.columns), recent
 
 
 def feed(
@@ -292,6 +292,7 @@ def _ranked_page(snap: Snapshot, settings: Settings, plan: Plan, flt: Filter, pa
         limit=page.limit,
         offset=page.offset,
         collapse=page.collapse,
+        columns=snap.columns,
     )
     return hydrate(snap.reader, ranked)
 
