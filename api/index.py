@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from api.columns import Columns
+from core.catalog import INDEX_FORMAT
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
@@ -67,6 +68,7 @@ class LiveIndex:
         self._current: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._checked = 0.0
+        self._refused: set[str] = set()
         self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
 
     def snapshot(self) -> Snapshot:
@@ -83,7 +85,15 @@ class LiveIndex:
                     return self._current
                 raise IndexNotReady("no index version is published yet: run `make index`")
             if self._current is None or self._current.version != version:
-                self._switch(version)
+                try:
+                    self._switch(version)
+                except IndexNotReady as exc:
+                    if self._current is None:
+                        raise
+                    # Keep serving the version in hand rather than failing every request.
+                    if version not in self._refused:
+                        self._refused.add(version)
+                        log.error("not switching to %s: %s", version, exc)
             assert self._current is not None
             return self._current
 
@@ -93,6 +103,12 @@ class LiveIndex:
             manifest = json.loads((models_dir / "manifest.json").read_text())
         except FileNotFoundError as exc:
             raise IndexNotReady(f"version {version} has no models at {models_dir}") from exc
+        found = manifest.get("format", 1)
+        if found != INDEX_FORMAT:
+            raise IndexNotReady(
+                f"version {version} is in index format {found} and this API reads format "
+                f"{INDEX_FORMAT}: rebuild the index (`make index`)"
+            )
         reader = self.store.open_reader(version)
         # Queries are embedded as the catalog was: same model, same precision.
         text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))

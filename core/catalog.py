@@ -139,6 +139,12 @@ def image_relpath(article_id: str) -> Path:
     return Path("images") / article_id[:3] / f"{article_id}.jpg"
 
 
+#: What an index version's layout is, written to its manifest; the API serves only its own.
+#: 1: article point ids hashed from article_id. 2: article point id = the numeric article_id,
+#: customer histories packed into strings (`pack`).
+INDEX_FORMAT = 2
+
+
 def point_id(key: str) -> int:
     """A deterministic unsigned 63-bit integer point id for a string id (any engine, any build).
 

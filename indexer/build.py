@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 from tqdm import tqdm
 
+from core.catalog import INDEX_FORMAT
 from core.errors import BuildError
 from core.settings import Settings
 from core.store import open_store
@@ -168,6 +169,7 @@ def _write_manifest(
 ) -> None:
     manifest = {
         "version": version,
+        "format": INDEX_FORMAT,
         "data_dir": str(data_dir),
         "until": until.isoformat() if until else None,
         "as_of_day": int(signals.as_of_day),
