@@ -79,6 +79,7 @@ bench: install
 	$(PY) bench/index.py --data $(DATA) --index var/bench/index
 	$(PY) bench/query.py
 	$(PY) bench/api.py --index var/bench/index --data $(DATA)
+	$(PY) bench/tastes.py --index var/bench/index
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

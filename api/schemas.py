@@ -111,6 +111,19 @@ class SessionToken(BaseModel):
     expires_in: int
 
 
+class SampleCustomer(BaseModel):
+    customer_id: str
+    age: int | None = None
+    club_member_status: str | None = None
+    purchases: int = Field(description="purchases the index was built from")
+
+
+class SampleCustomers(BaseModel):
+    """Customers to sign in as in a demo: regular shoppers, and one who bought nothing."""
+
+    items: list[SampleCustomer]
+
+
 class Preferences(BaseModel):
     """What a customer tells us; changes their feed at once."""
 

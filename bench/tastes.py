@@ -109,8 +109,27 @@ def main() -> int:
     table.add_row("stored: extra float32 on disk (GiB)", f"{raw_bytes / 2**30:.2f}")
     table.add_row("stored: extra int8 in RAM (GiB)", f"{int8_bytes / 2**30:.2f}")
     Console().print(table)
+    _plot(t_customer, t_derive, Path(args.index).name)
     snap.reader.close()
     return 0
+
+
+def _plot(t_customer: list[float], t_derive: list[float], name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    data = [np.array(t_customer) * 1000, np.array(t_derive) * 1000]
+    ax.boxplot(data, vert=False, showfliers=False, whis=(1, 99))
+    ax.set_yticks([1, 2], ["load customer\n(either design)", "derive tastes\n(derived only)"])
+    ax.set_xlabel("ms per feed request (whiskers p1-p99)")
+    ax.set_title(f"Customer tastes derived at request time: {name}")
+    fig.tight_layout()
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "tastes.png", dpi=110)
 
 
 if __name__ == "__main__":

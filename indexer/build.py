@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from core.catalog import INDEX_FORMAT
@@ -158,6 +159,33 @@ def _verify(counts: dict[str, int], ds: Dataset) -> None:
             )
 
 
+def sample_customers(ds: Dataset, seed: int, n: int = 5) -> list[dict[str, Any]]:
+    """Customers a demo can sign in as: ``n`` regular shoppers (5 to 200 purchases, drawn with
+    the seed, most purchases first) and the first customer who bought nothing, if any."""
+    counts = np.bincount(ds.transactions.customer_idx, minlength=len(ds.customers))
+    regular = np.flatnonzero((counts >= 5) & (counts <= 200))
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(regular, min(n, len(regular)), replace=False).tolist()
+    picked: list[int] = sorted(drawn, key=lambda i: (-counts[i], i))
+    cold = np.flatnonzero(counts == 0)
+    if len(cold):
+        picked.append(int(cold[0]))
+    frame = ds.customers
+    out = []
+    for i in picked:
+        age = frame["age"].iat[i] if "age" in frame else None
+        club = frame["club_member_status"].iat[i] if "club_member_status" in frame else None
+        out.append(
+            {
+                "customer_id": str(frame["customer_id"].iat[i]),
+                "age": None if age is None or pd.isna(age) else int(age),
+                "club_member_status": None if club is None or pd.isna(club) else str(club),
+                "purchases": int(counts[i]),
+            }
+        )
+    return out
+
+
 def _write_manifest(
     models_dir: Path,
     version: str,
@@ -183,6 +211,7 @@ def _write_manifest(
         "customers": len(ds.customers),
         "transactions": len(ds.transactions.day),
         "with_image": int(np.count_nonzero(signals.has_image)),
+        "samples": sample_customers(ds, settings.seed),
         "built_at": datetime.now(UTC).isoformat(),
     }
     tmp = models_dir / "manifest.json.tmp"

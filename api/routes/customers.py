@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, Header, Path
 from api.auth import issue, subject
 from api.deps import CacheDep, PrefsDep, SettingsDep, SnapshotDep
 from api.errors import AuthError
-from api.schemas import CustomerPreferences, Preferences, SessionRequest, SessionToken
+from api.schemas import (
+    CustomerPreferences,
+    Preferences,
+    SampleCustomer,
+    SampleCustomers,
+    SessionRequest,
+    SessionToken,
+)
 from core.catalog import point_id
 from core.errors import InvalidInput, NotFound
 from core.settings import Settings
@@ -43,6 +50,13 @@ def create_session(body: SessionRequest, snap: SnapshotDep, settings: SettingsDe
     if not snap.reader.retrieve("customers", [point_id(body.customer_id)]):
         raise NotFound("customer", body.customer_id)
     return _token(body.customer_id, settings)
+
+
+@router.get("/customers/samples", response_model=SampleCustomers)
+def get_samples(snap: SnapshotDep) -> SampleCustomers:
+    """Customers a demo can sign in as (chosen when the index was built): regular shoppers,
+    and one who bought nothing to show the cold start."""
+    return SampleCustomers(items=[SampleCustomer(**c) for c in snap.manifest.get("samples", [])])
 
 
 def _token(customer_id: str, settings: Settings) -> SessionToken:

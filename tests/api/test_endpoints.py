@@ -194,3 +194,21 @@ def test_cache_hit_on_repeat_and_drop_on_preferences(client: TestClient) -> None
         ("hit", "hit"),
     }
     assert first.json() == second.json()
+
+
+def test_sample_customers_are_regular_shoppers_and_one_cold_start(
+    client: TestClient, sales: pd.DataFrame, tiny_world: Path
+) -> None:
+    items = _items(client.get("/customers/samples"))
+    counts = sales.customer_id.value_counts()
+    regular, cold = items[:-1], items[-1]
+    assert len(regular) == 5
+    for c in regular:
+        assert 5 <= c["purchases"] == counts[c["customer_id"]] <= 200
+    assert [c["purchases"] for c in regular] == sorted(
+        (c["purchases"] for c in regular), reverse=True
+    )
+    everyone = pd.read_csv(tiny_world / "customers.csv", dtype=str).customer_id
+    assert cold["purchases"] == 0 and cold["customer_id"] in set(everyone) - set(counts.index)
+    for c in items:  # each one can sign in
+        assert client.post("/session", json={"customer_id": c["customer_id"]}).status_code == 200

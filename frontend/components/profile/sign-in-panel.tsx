@@ -41,7 +41,11 @@ export function SignInPanel({ samples, next = "/" }: { samples: SampleCustomer[]
                     <span className="font-medium">Customer {i + 1}</span>
                     <span className="font-mono text-xs text-stone-600">{shortId(c.id)}</span>
                     <span className="text-xs text-stone-600">
-                      {[c.age ? `Age ${c.age}` : "", c.club ? c.club.toLowerCase() : ""]
+                      {[
+                        c.age ? `Age ${c.age}` : "",
+                        c.club ? c.club.toLowerCase() : "",
+                        purchasesLabel(c.purchases),
+                      ]
                         .filter(Boolean)
                         .join(" · ") || "Shopper"}
                     </span>
@@ -84,4 +88,10 @@ export function SignInPanel({ samples, next = "/" }: { samples: SampleCustomer[]
       </section>
     </div>
   );
+}
+
+function purchasesLabel(n: number | null): string {
+  if (n === null) return "";
+  if (n === 0) return "new: no purchases yet";
+  return n === 1 ? "1 purchase" : `${n} purchases`;
 }

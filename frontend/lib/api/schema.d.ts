@@ -224,6 +224,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Samples
+         * @description Customers a demo can sign in as (chosen when the index was built): regular shoppers,
+         *     and one who bought nothing to show the cold start.
+         */
+        get: operations["get_samples_customers_samples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{customer_id}/preferences": {
         parameters: {
             query?: never;
@@ -648,6 +669,28 @@ export interface components {
             customers: number;
             /** Engine */
             engine: string;
+        };
+        /** SampleCustomer */
+        SampleCustomer: {
+            /** Customer Id */
+            customer_id: string;
+            /** Age */
+            age?: number | null;
+            /** Club Member Status */
+            club_member_status?: string | null;
+            /**
+             * Purchases
+             * @description purchases the index was built from
+             */
+            purchases: number;
+        };
+        /**
+         * SampleCustomers
+         * @description Customers to sign in as in a demo: regular shoppers, and one who bought nothing.
+         */
+        SampleCustomers: {
+            /** Items */
+            items: components["schemas"]["SampleCustomer"][];
         };
         /** SessionRequest */
         SessionRequest: {
@@ -1681,6 +1724,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionToken"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_samples_customers_samples_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleCustomers"];
                 };
             };
             /** @description Missing, expired or invalid token */

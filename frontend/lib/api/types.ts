@@ -14,6 +14,7 @@ export type Weights = Schemas["Weights"];
 export type Preferences = Schemas["Preferences"];
 export type CustomerPreferences = Schemas["CustomerPreferences"];
 export type SessionToken = Schemas["SessionToken"];
+export type SampleCustomers = Schemas["SampleCustomers"];
 export type Ready = Schemas["Ready"];
 
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
