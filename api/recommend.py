@@ -89,7 +89,10 @@ def _tastes(
 ) -> tuple[Any, Any, list[Record]]:
     """Time-decayed text and image tastes from recent purchases, style text mixed in."""
     recs = snap.reader.retrieve(
-        "articles", [point_id(a) for a in cust.recent], with_vectors=["text", "image"]
+        "articles",
+        [point_id(a) for a in cust.recent],
+        with_vectors=["text", "image"],
+        payload_fields=("article_id", "prod_name"),  # what decay and the reasons read
     )
     day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
     half_life = settings.models.decay_half_life_days
