@@ -40,7 +40,7 @@ KEYWORDS = (
     "colour_group_name",
     "index_group_name",
 )
-NUMBERS = ("price", "cf_norm")
+NUMBERS = ("price", "cf_norm", "trend_score")
 CHUNK = 10_000
 
 BoolArray = npt.NDArray[np.bool_]
@@ -98,9 +98,12 @@ class Columns:
     # --- filters ---------------------------------------------------------------------------
 
     def _match(self, cond: Match) -> BoolArray:
-        codes = self._codes[cond.key]
         wanted = self._categories[cond.key].get_indexer(list(cond.values))
-        return np.isin(codes, wanted[wanted >= 0])
+        # A look-up table over the codes, one slot more for -1 (missing): never a match.
+        table = np.zeros(len(self._categories[cond.key]) + 1, dtype=bool)
+        table[wanted[wanted >= 0]] = True
+        out: BoolArray = table[self._codes[cond.key]]
+        return out
 
     def _range(self, cond: Range) -> BoolArray:
         values = self._numbers[cond.key]
@@ -122,7 +125,10 @@ class Columns:
         return out
 
     def _id_mask(self, ids: Sequence[int]) -> BoolArray:
-        return np.isin(self.ids, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        rows = [r for r in map(self._row.get, ids) if r is not None]
+        out = np.zeros(len(self.ids), dtype=bool)
+        out[rows] = True
+        return out
 
     def mask(self, flt: Filter | None) -> BoolArray:
         """Which rows match ``flt`` (the store's semantics)."""
@@ -152,6 +158,19 @@ class Columns:
             key=lambda h: (-h[1], h[0]),
         )
         return dict(hits[:limit])
+
+    def top(self, key: str, flt: Filter | None, n: int) -> list[Record]:
+        """The ``n`` matching rows with the highest ``key`` (ties by point id), slim records:
+        the store's ``scroll(order_by=(key, "desc"))`` for a number field."""
+        rows = np.flatnonzero(self.mask(flt) & ~np.isnan(self._numbers[key]))
+        values = self._numbers[key][rows]
+        if len(rows) > n:
+            # Everything strictly above the n-th value, then ties at it by id.
+            nth = np.partition(values, len(values) - n)[len(values) - n]
+            keep = values >= nth
+            rows, values = rows[keep], values[keep]
+        order = np.lexsort((self.ids[rows], -values))[:n]
+        return self.records([int(self.ids[r]) for r in rows[order]])
 
     def bounds(self, key: str, flt: Filter | None) -> tuple[float, float] | None:
         """Lowest and highest value of a number field among matching rows (None if none)."""

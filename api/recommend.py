@@ -162,9 +162,12 @@ def feed_pool(
     for name, vec in (("text", text_taste), ("image", image_taste)):
         if vec is not None:
             plan.add(name, vec.tolist(), n)
-    trending = snap.reader.scroll(
-        "articles", flt, order_by=("trend_score", "desc"), limit=TRENDING_CANDIDATES
-    )
+    if snap.columns is not None:
+        trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
+    else:
+        trending = snap.reader.scroll(
+            "articles", flt, order_by=("trend_score", "desc"), limit=TRENDING_CANDIDATES
+        )
     plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
     boost = preference_boost(prefs, settings.shop.price_multiplier)
     if not plan.queries:

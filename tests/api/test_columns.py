@@ -87,3 +87,12 @@ def test_slim_records_equal_the_stores_slim_payloads(reader_and_columns: Any) ->
     assert [r.id for r in from_columns] == [r.id for r in from_store]
     for a, b in zip(from_columns, from_store, strict=True):
         assert {k: a.payload.get(k) for k in SLIM} == {k: b.payload.get(k) for k in SLIM}
+
+
+def test_top_by_trend_equals_the_stores_ordered_scroll(reader_and_columns: Any) -> None:
+    reader, columns = reader_and_columns
+    for flt in _random_filters(reader, 30, seed=8):
+        for n in (1, 12, 50):
+            expected = reader.scroll("articles", flt, order_by=("trend_score", "desc"), limit=n)
+            got = columns.top("trend_score", flt, n)
+            assert [r.id for r in got] == [r.id for r in expected], flt
