@@ -42,6 +42,8 @@ KEYWORDS = (
 )
 NUMBERS = ("price", "cf_norm", "trend_score")
 CHUNK = 10_000
+#: Keyword-match masks kept for reuse (105,542 articles: 100 KB each).
+MASKS_KEPT = 256
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -60,6 +62,10 @@ class Columns:
             cat = pd.Categorical(frame[key])
             self._codes[key] = np.asarray(cat.codes, dtype=np.int32)  # -1 where missing
             self._categories[key] = cat.categories
+        self._code_of = {
+            key: {str(v): i for i, v in enumerate(cats)} for key, cats in self._categories.items()
+        }
+        self._masks: dict[Match, BoolArray] = {}
         self._numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
         # NaN marks a field the store does not hold for that article: leave it out.
         self._payloads: list[dict[str, Any]] = [
@@ -98,11 +104,18 @@ class Columns:
     # --- filters ---------------------------------------------------------------------------
 
     def _match(self, cond: Match) -> BoolArray:
-        wanted = self._categories[cond.key].get_indexer(list(cond.values))
+        found = self._masks.get(cond)
+        if found is not None:
+            return found
+        code_of = self._code_of[cond.key]
         # A look-up table over the codes, one slot more for -1 (missing): never a match.
-        table = np.zeros(len(self._categories[cond.key]) + 1, dtype=bool)
-        table[wanted[wanted >= 0]] = True
+        table = np.zeros(len(code_of) + 1, dtype=bool)
+        table[[code_of[v] for v in cond.values if v in code_of]] = True
         out: BoolArray = table[self._codes[cond.key]]
+        out.flags.writeable = False  # shared between requests: read only
+        if len(self._masks) >= MASKS_KEPT:
+            self._masks.clear()
+        self._masks[cond] = out  # facets of one page ask for the same conditions again
         return out
 
     def _range(self, cond: Range) -> BoolArray:
