@@ -153,13 +153,19 @@ def trending(
             "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
         )
         return records, _count(snap, flt)
-    pool = snap.reader.scroll(
-        "articles", flt, order_by=(key, "desc"), limit=max(TRENDING_POOL, 3 * (offset + limit))
-    )
+    n = max(TRENDING_POOL, 3 * (offset + limit))
+    if snap.columns is not None:
+        # Rank and collapse the slim rows; only the page is read in full.
+        pool = snap.columns.top(key, flt, n)
+    else:
+        pool = snap.reader.scroll("articles", flt, order_by=(key, "desc"), limit=n)
     seen: set[str] = set()
     kept = []
     for r in pool:
         if r.payload["product_code"] not in seen:
             seen.add(r.payload["product_code"])
             kept.append(r)
-    return kept[offset : offset + limit], len(kept)
+    page = kept[offset : offset + limit]
+    if snap.columns is not None:
+        page = snap.reader.retrieve("articles", [r.id for r in page])
+    return page, len(kept)

@@ -40,7 +40,7 @@ KEYWORDS = (
     "colour_group_name",
     "index_group_name",
 )
-NUMBERS = ("price", "cf_norm", "trend_score")
+NUMBERS = ("price", "cf_norm", "trend_score", "sales_7d", "sales_30d")
 CHUNK = 10_000
 #: Keyword-match masks kept for reuse (105,542 articles: 100 KB each).
 MASKS_KEPT = 256
