@@ -122,7 +122,7 @@ def _plot(t_customer: list[float], t_derive: list[float], name: str) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 3.5))
     data = [np.array(t_customer) * 1000, np.array(t_derive) * 1000]
-    ax.boxplot(data, vert=False, showfliers=False, whis=(1, 99))
+    ax.boxplot(data, orientation="horizontal", showfliers=False, whis=(1, 99))
     ax.set_yticks([1, 2], ["load customer\n(either design)", "derive tastes\n(derived only)"])
     ax.set_xlabel("ms per feed request (whiskers p1-p99)")
     ax.set_title(f"Customer tastes derived at request time: {name}")
