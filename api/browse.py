@@ -2,7 +2,8 @@
 
 With a text query `q`, the matching set is the `SEMANTIC_TOP` articles nearest to the query's
 text embedding under the other filters (semantic retrieval has no natural cut-off); sorts,
-counts and facets then apply to that set, inside the store, through an id condition.
+counts and facets then apply to that set through an id condition. Pages come from the store;
+counts, facets, price bounds and trending's ranking from the snapshot's columns.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def browse(
             "articles", flt, order_by=_ORDER[sort], limit=limit, offset=offset
         )
         scores = [None] * len(records)
-        total = _count(snap, flt)
+        total = snap.columns.count(flt)
     return BrowsePage(
         records=records,
         scores=scores,
@@ -105,17 +106,8 @@ def facets(
     out: dict[str, dict[str, int]] = {}
     for name, key in FACETS.items():
         flt, _, _ = _filter(snap, settings, f.without(_FILTER_OF_FACET[name]), q_vec)
-        if snap.columns is not None:
-            out[name] = snap.columns.facet(key, flt, limit=200)
-        else:
-            out[name] = snap.reader.facet("articles", key, flt, limit=200)
+        out[name] = snap.columns.facet(key, flt, limit=200)
     return out
-
-
-def _count(snap: Snapshot, flt: Filter) -> int:
-    if snap.columns is not None:
-        return snap.columns.count(flt)
-    return snap.reader.count("articles", flt)
 
 
 def price_range(
@@ -123,12 +115,7 @@ def price_range(
 ) -> tuple[float, float] | None:
     """Lowest and highest shop price under every filter except the price range."""
     flt, _, _ = _filter(snap, settings, f.without("price"), q_vec)
-    if snap.columns is not None:
-        bounds = snap.columns.bounds("price", flt)
-    else:
-        lo = snap.reader.scroll("articles", flt, order_by=("price", "asc"), limit=1)
-        hi = snap.reader.scroll("articles", flt, order_by=("price", "desc"), limit=1)
-        bounds = (lo[0].payload["price"], hi[0].payload["price"]) if lo and hi else None
+    bounds = snap.columns.bounds("price", flt)
     if bounds is None:
         return None
     m = settings.shop.price_multiplier
@@ -152,20 +139,14 @@ def trending(
         records = snap.reader.scroll(
             "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
         )
-        return records, _count(snap, flt)
-    n = max(TRENDING_POOL, 3 * (offset + limit))
-    if snap.columns is not None:
-        # Rank and collapse the slim rows; only the page is read in full.
-        pool = snap.columns.top(key, flt, n)
-    else:
-        pool = snap.reader.scroll("articles", flt, order_by=(key, "desc"), limit=n)
+        return records, snap.columns.count(flt)
+    # Rank and collapse the slim rows; only the page is read in full.
+    pool = snap.columns.top(key, flt, max(TRENDING_POOL, 3 * (offset + limit)))
     seen: set[str] = set()
     kept = []
     for r in pool:
         if r.payload["product_code"] not in seen:
             seen.add(r.payload["product_code"])
             kept.append(r)
-    page = kept[offset : offset + limit]
-    if snap.columns is not None:
-        page = snap.reader.retrieve("articles", [r.id for r in page])
+    page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
     return page, len(kept)

@@ -8,7 +8,7 @@ fields, which for the whole catalog take a few MB. `Columns` loads them once per
 (when the API switches to it) and answers from numpy:
 
 * `records(ids)`: the slim records of candidates, as the store's `retrieve(payload_fields=)`;
-* `mask(flt)` / `count` / `facet` / `price_bounds`: the store's filter semantics (keyword
+* `mask(flt)` / `count` / `facet` / `bounds` / `top`: the store's filter semantics (keyword
   match, inclusive range, any-of, must-not, id lists) over the columns.
 
 Result pages themselves still come from the store (scroll with the filter, vector search),

@@ -41,7 +41,7 @@ class Snapshot:
     models_dir: Path
     manifest: dict[str, Any]
     text_encoder: TextEncoder
-    columns: Columns | None = None
+    columns: Columns
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
@@ -110,9 +110,13 @@ class LiveIndex:
                 f"{INDEX_FORMAT}: rebuild the index (`make index`)"
             )
         reader = self.store.open_reader(version)
-        # Queries are embedded as the catalog was: same model, same precision.
-        text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
-        columns = Columns.load(reader, _article_ids(models_dir))
+        try:
+            # Queries are embedded as the catalog was: same model, same precision.
+            text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
+            columns = Columns.load(reader, _article_ids(models_dir))
+        except BaseException:
+            reader.close()
+            raise
         snap = Snapshot(version, reader, models_dir, manifest, text, columns)
         if self._previous is not None:
             self._previous.reader.close()

@@ -100,22 +100,14 @@ class Pool:
 
 
 def score_pool(
-    reader: StoreReader,
-    plan: Plan,
-    flt: Filter,
-    boost: Boost | None = None,
-    columns: Columns | None = None,
+    reader: StoreReader, columns: Columns, plan: Plan, flt: Filter, boost: Boost | None = None
 ) -> Pool:
-    """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly.
-
-    The candidates' slim payloads come from ``columns`` when given (no engine round trip)."""
+    """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly; the
+    candidates' `SLIM` payloads come from ``columns`` (no engine round trip)."""
     ids = reader.candidates("articles", list(plan.queries.values()), flt)
     seen = set(ids)
     ids += [i for i in plan.extra_ids if i not in seen]
-    if columns is not None:
-        records = columns.records(ids)
-    else:
-        records = reader.retrieve("articles", ids, payload_fields=SLIM)
+    records = columns.records(ids)
     norm = {s: minmax(v) for s, v in _raw_parts(reader, records, plan).items()} if records else {}
     boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
     return Pool(records, norm, boosts)
@@ -150,6 +142,7 @@ def page_of(pool: Pool, weights: Weights, *, limit: int, offset: int, collapse: 
 
 def rank_candidates(
     reader: StoreReader,
+    columns: Columns,
     plan: Plan,
     flt: Filter,
     weights: Weights,
@@ -158,10 +151,9 @@ def rank_candidates(
     offset: int,
     collapse: bool,
     boost: Boost | None = None,
-    columns: Columns | None = None,
 ) -> Ranked:
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
-    pool = score_pool(reader, plan, flt, boost, columns)
+    pool = score_pool(reader, columns, plan, flt, boost)
     return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
 
 

@@ -162,17 +162,12 @@ def feed_pool(
     for name, vec in (("text", text_taste), ("image", image_taste)):
         if vec is not None:
             plan.add(name, vec.tolist(), n)
-    if snap.columns is not None:
-        trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
-    else:
-        trending = snap.reader.scroll(
-            "articles", flt, order_by=("trend_score", "desc"), limit=TRENDING_CANDIDATES
-        )
+    trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
     plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
     boost = preference_boost(prefs, settings.shop.price_multiplier)
     if not plan.queries:
         boost = _with_trend(boost, trending)
-    return score_pool(snap.reader, plan, flt, boost, snap.columns), recent
+    return score_pool(snap.reader, snap.columns, plan, flt, boost), recent
 
 
 def feed(
@@ -292,13 +287,13 @@ def _ranked_page(snap: Snapshot, settings: Settings, plan: Plan, flt: Filter, pa
     """Rank the plan's candidates with the configured weights; the page read in full."""
     ranked = rank_candidates(
         snap.reader,
+        snap.columns,
         plan,
         flt,
         weights_of(settings),
         limit=page.limit,
         offset=page.offset,
         collapse=page.collapse,
-        columns=snap.columns,
     )
     return hydrate(snap.reader, ranked)
 

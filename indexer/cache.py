@@ -22,7 +22,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -107,17 +108,12 @@ class TextVectorCache:
         new_keys = new_keys[order]
         unique = np.ones(len(new_keys), dtype=bool)
         unique[1:] = new_keys[1:] != new_keys[:-1]
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.folder.parent, prefix=".tmp-"))
-        try:
+        with _atomic_dir(self.folder) as tmp:
             np.save(tmp / "keys.npy", new_keys[unique])
             np.save(tmp / "vectors.npy", np.ascontiguousarray(new_vectors[order][unique]))
             (tmp / "model.json").write_text(
                 json.dumps({"model": self.model, "precision": self.precision})
             )
-            _replace_dir(tmp, self.folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def image_fingerprint(
@@ -162,15 +158,23 @@ class ImageCache:
         return vectors, str(meta["name"])
 
     def store(self, encoder_dir: Path, vectors: npt.NDArray[np.float32], name: str) -> None:
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.folder.parent, prefix=".tmp-"))
-        try:
+        with _atomic_dir(self.folder) as tmp:
             shutil.copytree(encoder_dir, tmp / "encoder")
             np.save(tmp / "vectors.npy", vectors)
             (tmp / "meta.json").write_text(json.dumps({"name": name}))
-            _replace_dir(tmp, self.folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def _atomic_dir(final: Path) -> Iterator[Path]:
+    """A temporary folder beside ``final`` to fill; it becomes ``final`` only if the block
+    finishes, and is removed otherwise."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
+    try:
+        yield tmp
+        _replace_dir(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:

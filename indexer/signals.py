@@ -18,7 +18,12 @@ from indexer.cache import ImageCache, TextVectorCache, image_fingerprint
 from indexer.collab import AlsModel, confidence_matrix, train_als
 from indexer.dataset import Dataset
 from indexer.encoders.image import make_image_encoder
-from indexer.encoders.text import article_text, load_text_encoder, resolve_precision
+from indexer.encoders.text import (
+    article_text,
+    encode_unique,
+    load_text_encoder,
+    resolve_precision,
+)
 from indexer.stats import article_stats, colourways
 
 log = logging.getLogger(__name__)
@@ -103,18 +108,16 @@ def _text_vectors(ds: Dataset, settings: Settings) -> tuple[npt.NDArray[np.float
     model = settings.models.text_model
     precision = resolve_precision(settings.models.text_precision)
     texts = [article_text(row) for row in ds.articles.to_dict("records")]
-    rows: dict[str, int] = {}
-    inverse = np.fromiter(
-        (rows.setdefault(t, len(rows)) for t in texts), dtype=np.int64, count=len(texts)
-    )
 
     def embed(missing: list[str]) -> npt.NDArray[np.float32]:
         encoder = load_text_encoder(model, precision)
         return encoder.encode(missing, batch_size=64, progress=True)
 
     cache = TextVectorCache(settings.vector_cache_dir, model, precision)
-    unique_vectors = cache.encode(list(rows), embed)
-    log.info("text: %d articles, %d distinct texts (%s)", len(texts), len(rows), precision)
+    unique_vectors, inverse = encode_unique(lambda distinct: cache.encode(distinct, embed), texts)
+    log.info(
+        "text: %d articles, %d distinct texts (%s)", len(texts), len(unique_vectors), precision
+    )
     return np.ascontiguousarray(unique_vectors[inverse], dtype=np.float32), precision
 
 

@@ -124,18 +124,18 @@ class StoreReader(ABC):
         """The records for ``ids`` that exist, in the order of ``ids`` (only ``payload_fields``
         of the payload when given)."""
 
-    @abstractmethod
     def score_ids(
         self, collection: Collection, query: VectorQuery, ids: Sequence[int]
     ) -> dict[int, float]:
         """Exact similarity of ``query`` to each of ``ids`` that has the named vector (cosine,
         or dot product for a dot vector), computed by the engine: no vector leaves it."""
+        return self.score_ids_many(collection, [query], ids)[0]
 
+    @abstractmethod
     def score_ids_many(
         self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
     ) -> list[dict[int, float]]:
-        """`score_ids` for several queries over the same ids; engines send them as one batch."""
-        return [self.score_ids(collection, q, ids) for q in queries]
+        """`score_ids` for several queries over the same ids, sent to the engine as one batch."""
 
     @abstractmethod
     def search(

@@ -78,11 +78,6 @@ class ServerReader(PagedScroll, StoreReader):
         )
         return keep_order(ids, [_to_record(p) for p in found])
 
-    def score_ids(
-        self, collection: Collection, query: VectorQuery, ids: Sequence[int]
-    ) -> dict[int, float]:
-        return self.score_ids_many(collection, [query], ids)[0]
-
     def score_ids_many(
         self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
     ) -> list[dict[int, float]]:

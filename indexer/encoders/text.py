@@ -14,7 +14,7 @@ import math
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,10 @@ class TextEncoder(ABC):
 
 
 def encode_unique(
-    encoder: TextEncoder, texts: Sequence[str], batch_size: int = 256, progress: bool = False
+    encode: Callable[[list[str]], np.ndarray], texts: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Embed each distinct text once.
+    """Embed each distinct text once, with ``encode`` (a `TextEncoder.encode`, or a cache in
+    front of one).
 
     Returns ``(vectors, inverse)``: ``vectors`` has one row per distinct text (in order of
     first appearance) and ``inverse`` (int64, ``len(texts)``) gives each input's row, so
@@ -55,7 +56,7 @@ def encode_unique(
     inverse = np.fromiter(
         (rows.setdefault(t, len(rows)) for t in texts), dtype=np.int64, count=len(texts)
     )
-    return encoder.encode(list(rows), batch_size=batch_size, progress=progress), inverse
+    return encode(list(rows)), inverse
 
 
 def resolve_model_path(name_or_path: str) -> str:
