@@ -28,7 +28,6 @@ from core.errors import NotFound
 from core.settings import Settings
 from core.store.base import AnyOf, Filter, Match, Record, VectorQuery
 from scoring.blend import Weights
-from scoring.normalise import cosine
 
 #: How much of the text taste the customer's free-text style makes up when both exist.
 STYLE_SHARE = 0.5
@@ -84,10 +83,37 @@ def _taste(vectors: Sequence[npt.NDArray[np.float64]], weights: Sequence[float])
     return None if norm == 0 else acc / norm
 
 
-def _tastes(
-    snap: Snapshot, settings: Settings, cust: Customer, prefs: Preferences | None
-) -> tuple[Any, Any, list[Record]]:
-    """Time-decayed text and image tastes from recent purchases, style text mixed in."""
+@dataclass
+class Recent:
+    """The customer's recent purchases that have a vector, per signal: unit rows, decay weights
+    and product names (what the tastes are made of and the feed's reasons point to)."""
+
+    unit: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    weight: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+    def taste(self, signal: str) -> Any:
+        """Decay-weighted mean direction of the purchases' vectors (None without any)."""
+        if signal not in self.unit:
+            return None
+        acc = self.weight[signal] @ self.unit[signal]
+        norm = float(np.linalg.norm(acc))
+        return None if norm == 0 else acc / norm
+
+    def nearest(self, records: Sequence[Record], signal: str) -> list[str | None]:
+        """For each record, the name of the purchase most like it by ``signal`` (cosine)."""
+        out: list[str | None] = [None] * len(records)
+        rows = [i for i, r in enumerate(records) if r.vectors.get(signal)]
+        if signal not in self.unit or not rows:
+            return out
+        page = np.array([records[i].vectors[signal] for i in rows], dtype=np.float64)
+        # Argmax over unit purchase rows: the record's own norm does not change the winner.
+        for i, j in zip(rows, (page @ self.unit[signal].T).argmax(axis=1), strict=True):
+            out[i] = self.names[signal][int(j)]
+        return out
+
+
+def _recent(snap: Snapshot, settings: Settings, cust: Customer) -> Recent:
     recs = snap.reader.retrieve(
         "articles",
         [point_id(a) for a in cust.recent],
@@ -96,16 +122,32 @@ def _tastes(
     )
     day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
     half_life = settings.models.decay_half_life_days
-
-    def decay(r: Record) -> float:
-        age = snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day)
-        return float(0.5 ** (max(age, 0) / half_life))
-
-    tastes = []
+    recent = Recent()
     for name in ("text", "image"):
-        rows = [(np.asarray(r.vectors[name]), decay(r)) for r in recs if r.vectors.get(name)]
-        tastes.append(_taste([v for v, _ in rows], [w for _, w in rows]))
-    text_taste, image_taste = tastes
+        have = [r for r in recs if r.vectors.get(name)]
+        if not have:
+            continue
+        m = np.array([r.vectors[name] for r in have], dtype=np.float64)
+        norms = np.linalg.norm(m, axis=1)
+        keep = norms > 0
+        if not keep.any():
+            continue
+        ages = np.array(
+            [snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day) for r in have],
+            dtype=np.float64,
+        )
+        recent.unit[name] = m[keep] / norms[keep, None]
+        recent.weight[name] = (0.5 ** (np.maximum(ages, 0) / half_life))[keep]
+        recent.names[name] = [r.payload["prod_name"] for r, k in zip(have, keep, strict=True) if k]
+    return recent
+
+
+def _tastes(
+    snap: Snapshot, settings: Settings, cust: Customer, prefs: Preferences | None
+) -> tuple[Any, Any, Recent]:
+    """Time-decayed text and image tastes from recent purchases, style text mixed in."""
+    recent = _recent(snap, settings, cust)
+    text_taste, image_taste = recent.taste("text"), recent.taste("image")
     if prefs is not None and prefs.style.strip():
         style = np.asarray(snap.embed_text(prefs.style), dtype=np.float64)
         text_taste = (
@@ -113,7 +155,7 @@ def _tastes(
             if text_taste is None
             else _taste([text_taste, style], [1 - STYLE_SHARE, STYLE_SHARE])
         )
-    return text_taste, image_taste, recs
+    return text_taste, image_taste, recent
 
 
 def preference_boost(prefs: Preferences | None, multiplier: float) -> Boost | None:
@@ -149,7 +191,7 @@ def feed_pool(
     page: Page,
     *,
     exclude_bought: bool = True,
-) -> tuple[Pool, list[Record]]:
+) -> tuple[Pool, Recent]:
     """The feed's scored candidates (before the blend) and the customer's recent purchases."""
     cust = load_customer(snap, customer_id)
     text_taste, image_taste, recent = _tastes(snap, settings, cust, prefs)
@@ -188,7 +230,7 @@ def feed(
         pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
     )
     hydrate(snap.reader, ranked, with_vectors=("text", "image"))
-    return ranked, [_feed_reason(ranked, i, recent) for i in range(len(ranked.records))]
+    return ranked, _feed_reasons(ranked, recent)
 
 
 def _favourite_ids(
@@ -224,32 +266,26 @@ def _with_trend(boost: Boost | None, trending: list[Record]) -> Boost:
     return trend_boost
 
 
-def _feed_reason(ranked: Ranked, i: int, recent: list[Record]) -> str:
-    boost_reason = ranked.boosts[i][1]
-    parts = ranked.parts[i]
-    # The strongest part explains the item; on ties the concrete reasons (text, image) win.
-    values = {s: parts[s] or 0.0 for s in ("text", "image", "cf")}
-    top = max(values, key=lambda s: values[s])
-    if values[top] <= 0:
-        return boost_reason or "Trending now"
-    if top == "cf":
-        why = "Popular with shoppers who buy what you buy"
-    else:
-        why = _nearest_recent(ranked.records[i], recent, top)
-    return f"{why}; {boost_reason}" if boost_reason else why
-
-
-def _nearest_recent(rec: Record, recent: list[Record], signal: str) -> str:
-    """The recent purchase most like ``rec`` by ``signal`` (cosine of the stored vectors)."""
-    v = rec.vectors.get(signal)
-    have = [r for r in recent if r.vectors.get(signal)]
-    if not v or not have:
-        return "Matches your style"
-    m = np.array([r.vectors[signal] for r in have], dtype=np.float64)
-    sims = cosine(m, np.asarray(v, dtype=np.float64))
-    best = have[int(np.nanargmax(sims))] if not np.isnan(sims).all() else have[0]
-    verb = "Looks like" if signal == "image" else "Goes with"
-    return f"{verb} the {best.payload['prod_name']} you bought"
+def _feed_reasons(ranked: Ranked, recent: Recent) -> list[str]:
+    """Why each item is in the feed: its strongest part, named after the purchase it is most
+    like when that part is text or image; on ties the concrete reasons (text, image) win."""
+    nearest = {s: recent.nearest(ranked.records, s) for s in ("text", "image")}
+    out = []
+    for i, parts in enumerate(ranked.parts):
+        boost_reason = ranked.boosts[i][1]
+        values = {s: parts[s] or 0.0 for s in ("text", "image", "cf")}
+        top = max(values, key=lambda s: values[s])
+        if values[top] <= 0:
+            out.append(boost_reason or "Trending now")
+            continue
+        if top == "cf":
+            why = "Popular with shoppers who buy what you buy"
+        elif (name := nearest[top][i]) is None:
+            why = "Matches your style"
+        else:
+            why = f"{'Looks like' if top == 'image' else 'Goes with'} the {name} you bought"
+        out.append(f"{why}; {boost_reason}" if boost_reason else why)
+    return out
 
 
 def similar(

@@ -58,6 +58,29 @@ def test_feed_excludes_bought_unless_asked(client: TestClient, articles: pd.Data
     assert bought <= with_bought
 
 
+def test_feed_reasons_follow_the_strongest_part_and_name_a_purchase(
+    client: TestClient, articles: pd.DataFrame
+) -> None:
+    black = articles[
+        (articles.product_type_name == "Trousers") & (articles.colour_group_name == "Black")
+    ]
+    bought_names = set(black.sort_values("article_id").prod_name[:FAN_BOUGHT])
+    items = _items(client.get(f"/recommendations/{TROUSERS_FAN}?limit=30&collapse=false"))
+    led = {"text": 0, "image": 0, "cf": 0}
+    for it in items:
+        parts = {k: v or 0.0 for k, v in it["parts"].items()}
+        top = max(("text", "image", "cf"), key=lambda s: parts[s])
+        led[top] += 1
+        if top == "cf":
+            assert it["reason"].startswith("Popular with shoppers who buy what you buy")
+            continue
+        verb = "Looks like the " if top == "image" else "Goes with the "
+        assert it["reason"].startswith(verb), it
+        named = it["reason"][len(verb) :].split(" you bought")[0]
+        assert named in bought_names, (named, bought_names)
+    assert led["text"] + led["image"] > 0  # the reasons above were exercised
+
+
 def test_feed_scores_are_the_weighted_sum_of_parts(client: TestClient) -> None:
     body = client.get(f"/recommendations/{TROUSERS_FAN}?limit=20").json()
     w = body["weights"]
