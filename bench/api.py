@@ -6,8 +6,14 @@ Starts `uvicorn api.main:app` on a free loopback port over an existing index, th
 from this process (asyncio, one keep-alive connection per client, closed loop). "uncached"
 requests vary their parameters (a different customer, article or filter combination each
 time) and carry a unique nonce, so every one is a cache miss; "cached" requests repeat one URL.
-The "hits" column is the share of answers whose X-Cache header said hit. Prints a table and
-saves bench/out/api.png.
+The "hits" column is the share of answers whose X-Cache header said hit; "API CPU" is the
+CPU time the API process spent per answered request (from /proc), which bounds what one
+process on this machine can serve. Prints a table and saves bench/out/api.png.
+
+    python bench/api.py --index ... --data ... --scaling 1,2,4,8,16
+
+measures the uncached recommendations, similar and filtered browse rows at each client count
+instead, and plots p50 and p99 against clients (bench/out/api_scaling.png).
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ class Result:
     errors: int = 0
     hits: int = 0
     seconds: float = 0.0
+    cpu_s: float = float("nan")
+    clients: int = 0
+
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_s / max(len(self.latencies), 1)
 
     def row(self) -> list[str]:
         lat = np.array(self.latencies or [np.nan]) * 1000
@@ -58,7 +69,18 @@ class Result:
             f"{np.percentile(lat, 99):.2f}",
             f"{self.hits / max(len(self.latencies), 1):.0%}",
             str(self.errors),
+            f"{self.cpu_ms():.2f}",
         ]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    # Fields 14 and 15 of stat(5), counted after the command name: utime and stime in ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -166,6 +188,11 @@ class Connection:
             self.writer = None
 
 
+#: One sequence for the whole run: rows replay the same client seeds, so a per-row counter
+#: would repeat an earlier row's URLs and turn some "uncached" requests into hits.
+_NONCES = itertools.count()
+
+
 async def drive(
     port: int,
     make: Callable[[random.Random], str],
@@ -182,14 +209,13 @@ async def drive(
     res = Result("", "cached" if cached else "uncached")
     fixed = make(random.Random(seed))
     stop = time.perf_counter() + seconds
-    counter = itertools.count()
 
     async def client(i: int) -> None:
         r = random.Random(seed * 1000 + i)
         conn = Connection("127.0.0.1", port)
         try:
             while time.perf_counter() < stop:
-                url = fixed if cached else _with_nonce(make(r), next(counter))
+                url = fixed if cached else _with_nonce(make(r), next(_NONCES))
                 t0 = time.perf_counter()
                 try:
                     status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
@@ -218,6 +244,62 @@ async def drive(
 
 def _with_nonce(url: str, n: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}nonce={n}"
+
+
+def measured(
+    proc: subprocess.Popen[bytes],
+    port: int,
+    name: str,
+    make: Callable[[random.Random], str],
+    cached: bool,
+    clients: int,
+    seconds: float,
+    seed: int,
+) -> Result:
+    """One row: `drive` with the API process's CPU time over the run recorded."""
+    cpu0 = cpu_seconds(proc.pid)
+    r = asyncio.run(drive(port, make, cached, clients, seconds, seed))
+    r.cpu_s = cpu_seconds(proc.pid) - cpu0
+    r.endpoint, r.clients = name, clients
+    Console().print(" ".join(r.row()))
+    return r
+
+
+SCALED = ("recommendations", "similar", "browse (filtered)")
+
+
+def plot_scaling(results: list[Result], path: Path) -> None:
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name in SCALED:
+        rows = [r for r in results if r.endpoint == name]
+        xs = [r.clients for r in rows]
+        lat = [np.array(r.latencies or [np.nan]) * 1000 for r in rows]
+        line = ax.plot(xs, [np.percentile(v, 99) for v in lat], "o-", label=f"{name} p99")
+        ax.plot(
+            xs,
+            [np.percentile(v, 50) for v in lat],
+            "--",
+            color=line[0].get_color(),
+            alpha=0.6,
+            label=f"{name} p50",
+        )
+    ax.axhline(50, color="grey", lw=0.8, ls=":", label="target: p99 50 ms")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(sorted({r.clients for r in results}), labels=None)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+    ax.set_xlabel("concurrent clients (closed loop)")
+    ax.set_ylabel("uncached latency (ms, log)")
+    ax.legend(fontsize=7)
+    ax.set_title(f"One API process on {os.cpu_count()} cores")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def plot(results: list[Result], path: Path) -> None:
@@ -249,39 +331,54 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=5)
+    p.add_argument(
+        "--scaling",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        default=[],
+        help="client counts: measure the uncached feed, similar and browse at each instead",
+    )
     args = p.parse_args()
     port = _free_port()
     proc = start_api(args.index, args.data, port)
     results: list[Result] = []
+    makers = url_makers(args.data, args.seed)
     try:
-        for name, make in url_makers(args.data, args.seed).items():
-            for cached in (False, True):
-                r = asyncio.run(
-                    drive(
-                        port,
-                        make,
-                        cached,
-                        args.clients,
-                        args.seconds,
-                        args.seed,
+        if args.scaling:
+            for name in SCALED:
+                for n in args.scaling:
+                    results.append(
+                        measured(proc, port, name, makers[name], False, n, args.seconds, args.seed)
                     )
-                )
-                r.endpoint = name
-                results.append(r)
-                Console().print(" ".join(r.row()))
+        else:
+            for name, make in makers.items():
+                for cached in (False, True):
+                    results.append(
+                        measured(
+                            proc, port, name, make, cached, args.clients, args.seconds, args.seed
+                        )
+                    )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    table = Table(
-        title=f"API load: {args.clients} clients x {args.seconds:.0f} s per row ({args.data})"
-    )
-    for col in ("endpoint", "mode", "requests", "req/s", "p50 ms", "p99 ms", "hits", "errors"):
-        table.add_column(col, justify="left" if col in ("endpoint", "mode") else "right")
+    if args.scaling:
+        title = f"Uncached, by client count, {args.seconds:.0f} s per row ({args.data})"
+    else:
+        title = f"API load: {args.clients} clients x {args.seconds:.0f} s per row ({args.data})"
+    table = Table(title=title)
+    first = ("endpoint", "clients" if args.scaling else "mode")
+    for col in (*first, "requests", "req/s", "p50 ms", "p99 ms", "hits", "errors", "API CPU ms"):
+        table.add_column(col, justify="left" if col in first else "right")
     for r in results:
-        table.add_row(*r.row())
+        row = r.row()
+        if args.scaling:
+            row[1] = str(r.clients)
+        table.add_row(*row)
     Console().print(table)
     OUT.mkdir(parents=True, exist_ok=True)
-    plot(results, OUT / "api.png")
+    if args.scaling:
+        plot_scaling(results, OUT / "api_scaling.png")
+    else:
+        plot(results, OUT / "api.png")
     return 0
 
 

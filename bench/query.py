@@ -6,6 +6,11 @@ p50 and p99 latency, and recall@12 of the candidate union against the exact answ
 a pandas filter). Vectors are clustered per product type, like real embeddings, not uniform.
 
     python bench/query.py [--articles 105542] [--queries 500] [--local-queries 20]
+                          [--sweep 32,64,128,256]
+
+``--sweep`` also measures Edge at other HNSW beam widths (``hnsw_ef``) on the same queries and
+plots recall@12 against p50 and p99: the trade-off the production setting
+(`core.store.filters.HNSW_EF`) is picked from.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.settings import QdrantSettings
+from core.store import filters
 from core.store.base import (
     AnyOf,
     CollectionSpec,
@@ -214,6 +220,12 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--local-queries", type=int, default=20, help="local mode is slow; 0 skips")
     ap.add_argument("--store", type=Path, help="keep the Edge build here and reuse it")
+    ap.add_argument(
+        "--sweep",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[],
+        help="comma-separated hnsw_ef values to measure Edge at as well",
+    )
     args = ap.parse_args()
     console = Console()
     frame, vectors, ids = make_catalog(args.articles, seed=1)
@@ -227,6 +239,7 @@ def main() -> None:
         )
         measure(reader_runner(reader), work[:20], exact[:20], "warm-up")
         rows["Qdrant Edge"] = measure(reader_runner(reader), work, exact, "edge")
+        sweep = {ef: measure_at(ef, reader, work, exact) for ef in args.sweep}
         no_filter = [(q, Filter()) for q, _ in work]
         truth = [set(exact_run(q, f)) for q, f in no_filter]
         rows["Qdrant Edge, no filter"] = measure(reader_runner(reader), no_filter, truth, "edge")
@@ -239,6 +252,68 @@ def main() -> None:
         lreader = local.open_reader("bench")
         rows["qdrant-client local"] = measure(reader_runner(lreader), work[:k], exact[:k], "local")
     report(console, rows, len(ids))
+    if sweep:
+        report_sweep(console, sweep, rows["numpy + pandas (exact)"]["p50"])
+
+
+def measure_at(
+    ef: int,
+    reader: StoreReader,
+    work: list[tuple[list[VectorQuery], Filter]],
+    exact: list[set[int]],
+) -> dict[str, float]:
+    """Edge on the same queries with the beam width set to ``ef`` for this run only."""
+    production = filters.HNSW_EF
+    filters.HNSW_EF = ef
+    try:
+        measure(reader_runner(reader), work[:20], exact[:20], f"warm-up ef {ef}")
+        return measure(reader_runner(reader), work, exact, f"edge ef {ef}")
+    finally:
+        filters.HNSW_EF = production
+
+
+def report_sweep(console: Console, sweep: dict[int, dict[str, float]], numpy_p50: float) -> None:
+    table = Table(title=f"Qdrant Edge by beam width (production hnsw_ef {filters.HNSW_EF})")
+    for col in ("hnsw_ef", "p50 ms", "p99 ms", "recall@12", "numpy p50 / Edge p50"):
+        table.add_column(col, justify="right")
+    for ef, r in sweep.items():
+        table.add_row(
+            str(ef),
+            f"{r['p50']:.2f}",
+            f"{r['p99']:.2f}",
+            f"{r['recall']:.4f}",
+            f"{numpy_p50 / r['p50']:.1f}x",
+        )
+    console.print(table)
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    efs = list(sweep)
+    recall = [sweep[e]["recall"] for e in efs]
+    for stat, marker in (("p50", "o-"), ("p99", "s--")):
+        xs = [sweep[e][stat] for e in efs]
+        ax.plot(xs, recall, marker, label=f"Edge {stat}")
+        for x, y, e in zip(xs, recall, efs, strict=True):
+            ax.annotate(f"ef {e}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.axhline(0.99, color="grey", lw=0.8, ls=":", label="recall target 0.99")
+    ax.axvline(numpy_p50 / 5, color="tab:red", lw=0.8, ls=":", label="p50 target: numpy / 5")
+    ax.axvline(10, color="tab:purple", lw=0.8, ls=":", label="p99 target: 10 ms")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks([1, 2, 5, 10, 20, 50])
+    ax.set_xlabel("ms per query (log)")
+    ax.set_ylabel("recall@12")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    out = Path(__file__).resolve().parent / "out" / "query_sweep.png"
+    out.parent.mkdir(exist_ok=True)
+    fig.savefig(out, dpi=120)
+    console.print(f"plot: {out}")
 
 
 def report(console: Console, rows: dict[str, dict[str, float]], n: int) -> None:
