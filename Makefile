@@ -77,8 +77,9 @@ bench: install
 	$(PY) bench/generate.py --scales demo
 	$(PY) bench/load.py --data $(DATA)
 	$(PY) bench/index.py --data $(DATA) --index var/bench/index
-	$(PY) bench/query.py
+	$(PY) bench/query.py --sweep 16,32,64,128,256,512
 	$(PY) bench/api.py --index var/bench/index --data $(DATA)
+	$(PY) bench/api.py --index var/bench/index --data $(DATA) --scaling 1,2,4,8,16 --seconds 10
 	$(PY) bench/tastes.py --index var/bench/index
 
 clean:
