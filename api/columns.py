@@ -66,6 +66,7 @@ class Columns:
             key: {str(v): i for i, v in enumerate(cats)} for key, cats in self._categories.items()
         }
         self._masks: dict[Match, BoolArray] = {}
+        self._desc: dict[str, npt.NDArray[np.intp]] = {}
         self._numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
         # NaN marks a field the store does not hold for that article: leave it out.
         self._payloads: list[dict[str, Any]] = [
@@ -172,18 +173,30 @@ class Columns:
         )
         return dict(hits[:limit])
 
+    def _by_value_desc(self, key: str) -> npt.NDArray[np.intp]:
+        """Rows that have a ``key`` value, highest first and ties by point id; sorted once per
+        key (the columns are read-only for the life of an index version)."""
+        found = self._desc.get(key)
+        if found is None:
+            values = self._numbers[key]
+            rows = np.flatnonzero(~np.isnan(values))
+            found = rows[np.lexsort((self.ids[rows], -values[rows]))]
+            self._desc[key] = found
+        return found
+
     def top(self, key: str, flt: Filter | None, n: int) -> list[Record]:
         """The ``n`` matching rows with the highest ``key`` (ties by point id), slim records:
         the store's ``scroll(order_by=(key, "desc"))`` for a number field."""
-        rows = np.flatnonzero(self.mask(flt) & ~np.isnan(self._numbers[key]))
-        values = self._numbers[key][rows]
-        if len(rows) > n:
-            # Everything strictly above the n-th value, then ties at it by id.
-            nth = np.partition(values, len(values) - n)[len(values) - n]
-            keep = values >= nth
-            rows, values = rows[keep], values[keep]
-        order = np.lexsort((self.ids[rows], -values))[:n]
-        return self.records([int(self.ids[r]) for r in rows[order]])
+        order, mask = self._by_value_desc(key), self.mask(flt)
+        # Walk a growing head of the sorted rows: a broad filter fills n within the first few n.
+        k = 4 * n
+        while True:
+            head = order[:k]
+            rows = head[mask[head]]
+            if len(rows) >= n or k >= len(order):
+                break
+            k *= 4
+        return self.records([int(self.ids[r]) for r in rows[:n]])
 
     def bounds(self, key: str, flt: Filter | None) -> tuple[float, float] | None:
         """Lowest and highest value of a number field among matching rows (None if none)."""
