@@ -88,6 +88,8 @@ def build(
 ) -> BuildSummary:
     """Build a new version from ``data_dir``; publish it when complete and verified."""
     version = version or new_version_name()
+    store = open_store(settings)
+    store.check_new_version(version)
     models_dir = settings.index_dir / "models" / version
     models_dir.mkdir(parents=True, exist_ok=True)
     timer = _Timer()
@@ -99,7 +101,6 @@ def build(
     hook("load")
     signals = compute_signals(ds, data_dir, settings, models_dir, timer.stage, hook, until=until)
 
-    store = open_store(settings)
     with timer.stage("write"):
         counts = _write(store, version, ds, signals, settings)
     hook("write")

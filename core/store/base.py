@@ -203,6 +203,11 @@ class Store(ABC):
         """Start writing a new version (left unpublished until `publish`)."""
 
     @abstractmethod
+    def check_new_version(self, version: str) -> None:
+        """Raise BuildError when ``version`` is taken, by a complete build or an unfinished
+        one; a build calls it first, so a taken name fails at once, not after the slow stages."""
+
+    @abstractmethod
     def publish(self, version: str) -> None:
         """Make a finished version current, atomically; keep the previous one."""
 

@@ -75,6 +75,14 @@ def _read_marker(vdir: Path) -> dict[str, Any] | None:
     return data
 
 
+def _taken(version: str, vdir: Path) -> str:
+    state = "complete" if _read_marker(vdir) else "unfinished (killed or failed)"
+    return (
+        f"index version {version!r} already exists at {vdir} ({state}); pick another name "
+        "or remove the folder"
+    )
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "w") as fh:
@@ -99,10 +107,7 @@ class EdgeWriter(StoreWriter):
         try:
             vdir.mkdir(parents=True)
         except FileExistsError:
-            raise BuildError(
-                f"index version {version!r} already exists at {vdir}; pick another name "
-                "or remove the folder"
-            ) from None
+            raise BuildError(_taken(version, vdir)) from None
 
     def create(self, collection: Collection, spec: CollectionSpec) -> None:
         vectors = {
@@ -180,6 +185,11 @@ class EdgeStore(Store):
 
     def new_writer(self, version: str) -> EdgeWriter:
         return EdgeWriter(self._versions / check_version_name(version), version)
+
+    def check_new_version(self, version: str) -> None:
+        vdir = self._versions / check_version_name(version)
+        if vdir.exists():
+            raise BuildError(_taken(version, vdir))
 
     def publish(self, version: str) -> None:
         self._complete(version)

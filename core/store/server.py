@@ -130,11 +130,24 @@ class ServerStore(Store):
         if not any(m.get("version") == version for m in self._markers()):
             raise NotFound("index version", version)
 
-    def new_writer(self, version: str) -> ServerWriter:
+    def _check_not_complete(self, version: str) -> None:
         check_version_name(version)
         if any(m.get("version") == version for m in self._markers()):
             raise BuildError(f"index version {version!r} already exists; pick another name")
+
+    def new_writer(self, version: str) -> ServerWriter:
+        self._check_not_complete(version)
         return ServerWriter(self._client, self._settings, version)
+
+    def check_new_version(self, version: str) -> None:
+        self._check_not_complete(version)
+        for collection in ALIASES:  # collections an unfinished build left
+            name = collection_name(collection, version)
+            if self._do(self._client.collection_exists, name):
+                raise BuildError(
+                    f"collection {name} already exists (an unfinished build of version "
+                    f"{version!r}?); pick another version name or delete the collection"
+                )
 
     def publish(self, version: str) -> None:
         self._check_complete(version)

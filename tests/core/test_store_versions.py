@@ -98,6 +98,20 @@ def test_version_names_are_checked(store: Store, world: World) -> None:
         store.publish("never-built")
 
 
+def test_a_taken_version_name_is_refused_before_a_build_writes(store: Store, world: World) -> None:
+    store.check_new_version("fresh")  # free, and checking it creates nothing
+    assert store.versions() == []
+    store.new_writer("fresh")  # still free
+    build_version(store, "done", world)
+    build_version(store, "killed", world, finish=False)  # what a killed build leaves
+    for taken in ("done", "killed"):
+        with pytest.raises(BuildError, match="already exists"):
+            store.check_new_version(taken)
+    with pytest.raises(InvalidInput):
+        store.check_new_version("a b")
+    assert store.versions() == ["done"]
+
+
 def test_upsert_into_an_uncreated_collection_fails(store: Store) -> None:
     writer = store.new_writer("v1")
     with pytest.raises(BuildError):

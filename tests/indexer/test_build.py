@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from core.errors import BuildError
 from core.settings import ModelSettings, Settings
 from core.store import open_store
 
@@ -39,9 +40,9 @@ def _checksum(settings: Settings, version: str) -> tuple[dict[str, int], str]:
     return counts, digest.hexdigest()
 
 
-def _build_and_kill(env: dict[str, str], data: Path, marker: str) -> None:
+def _build_and_kill(env: dict[str, str], data: Path, marker: str, version: str) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--data", str(data), "--version", "killed"],
+        [sys.executable, "-m", "indexer", "build", "--data", str(data), "--version", version],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,
@@ -72,12 +73,20 @@ def test_killed_builds_leave_the_current_version_serving(tiny_world: Path, tmp_p
         "LOOKBOOK_MODELS__CNN_EPOCHS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",
     }
-    for marker in KILL_AT:
-        _build_and_kill(env, tiny_world, marker)
+    for i, marker in enumerate(KILL_AT):
+        # A name of its own per kill: a killed build's folder keeps its name taken.
+        _build_and_kill(env, tiny_world, marker, f"killed-{i}")
         store = open_store(settings)
         assert store.current_version() == "v1", marker
         assert store.versions() == ["v1"], marker
         assert _checksum(settings, "v1") == expected, marker
+
+    # A taken name, finished or killed mid-optimise, is refused before anything is loaded.
+    for taken in ("v1", "killed-2"):
+        stages: list[str] = []
+        with pytest.raises(BuildError, match="already exists"):
+            build(settings, data_dir=tiny_world, version=taken, after_stage=stages.append)
+        assert stages == [], taken
 
     # The same input built again: same counts, same payload checksum; v1 is kept.
     second = build(settings, data_dir=tiny_world, version="v2")
