@@ -193,22 +193,30 @@ class Connection:
 _NONCES = itertools.count()
 
 
+@dataclass
+class Load:
+    """How a row drives the API: where it listens, its process id (for CPU time), the run."""
+
+    port: int
+    pid: int
+    clients: int
+    seconds: float
+    seed: int
+
+
 async def drive(
-    port: int,
-    make: Callable[[random.Random], str],
-    cached: bool,
-    clients: int,
-    seconds: float,
-    seed: int,
+    load: Load, name: str, make: Callable[[random.Random], str], cached: bool
 ) -> Result:
     """Closed loop: each client sends its next request when the previous answer is in.
 
     Uncached requests carry a unique ``nonce`` parameter (the API ignores it, the cache key
-    includes it), so every one is a miss; the X-Cache header of each answer is counted.
+    includes it), so every one is a miss; the X-Cache header of each answer is counted, and
+    the API process's CPU time over the row is recorded.
     """
-    res = Result("", "cached" if cached else "uncached")
+    port, seed = load.port, load.seed
+    res = Result(name, "cached" if cached else "uncached", clients=load.clients)
     fixed = make(random.Random(seed))
-    stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + load.seconds
 
     async def client(i: int) -> None:
         r = random.Random(seed * 1000 + i)
@@ -236,8 +244,9 @@ async def drive(
         warm = Connection("127.0.0.1", port)
         await warm.get(fixed)  # the entry exists before the clock starts
         await warm.close()
-    t0 = time.perf_counter()
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
+    await asyncio.gather(*(client(i) for i in range(load.clients)))
+    res.cpu_s = cpu_seconds(load.pid) - cpu0
     res.seconds = time.perf_counter() - t0
     return res
 
@@ -246,21 +255,9 @@ def _with_nonce(url: str, n: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}nonce={n}"
 
 
-def measured(
-    proc: subprocess.Popen[bytes],
-    port: int,
-    name: str,
-    make: Callable[[random.Random], str],
-    cached: bool,
-    clients: int,
-    seconds: float,
-    seed: int,
-) -> Result:
-    """One row: `drive` with the API process's CPU time over the run recorded."""
-    cpu0 = cpu_seconds(proc.pid)
-    r = asyncio.run(drive(port, make, cached, clients, seconds, seed))
-    r.cpu_s = cpu_seconds(proc.pid) - cpu0
-    r.endpoint, r.clients = name, clients
+def measured(load: Load, name: str, make: Callable[[random.Random], str], cached: bool) -> Result:
+    """One row, printed as soon as it is measured."""
+    r = asyncio.run(drive(load, name, make, cached))
     Console().print(" ".join(r.row()))
     return r
 
@@ -342,21 +339,19 @@ def main() -> int:
     proc = start_api(args.index, args.data, port)
     results: list[Result] = []
     makers = url_makers(args.data, args.seed)
+
+    def load(clients: int) -> Load:
+        return Load(port, proc.pid, clients, args.seconds, args.seed)
+
     try:
         if args.scaling:
             for name in SCALED:
                 for n in args.scaling:
-                    results.append(
-                        measured(proc, port, name, makers[name], False, n, args.seconds, args.seed)
-                    )
+                    results.append(measured(load(n), name, makers[name], False))
         else:
             for name, make in makers.items():
                 for cached in (False, True):
-                    results.append(
-                        measured(
-                            proc, port, name, make, cached, args.clients, args.seconds, args.seed
-                        )
-                    )
+                    results.append(measured(load(args.clients), name, make, cached))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
