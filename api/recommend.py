@@ -75,10 +75,14 @@ def load_customer(snap: Snapshot, customer_id: str) -> Customer:
     )
 
 
-def _taste(vectors: Sequence[npt.NDArray[np.float64]], weights: Sequence[float]) -> Any:
-    if not vectors:
+def _taste(vectors: npt.ArrayLike, weights: npt.ArrayLike) -> Any:
+    """Weighted mean direction of ``vectors`` (rows, each scaled to unit length; a zero row
+    adds nothing), or None when there is none."""
+    m = np.asarray(vectors, dtype=np.float64)
+    if not len(m):
         return None
-    acc = sum(w * v / (np.linalg.norm(v) or 1.0) for v, w in zip(vectors, weights, strict=True))
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    acc = np.asarray(weights, dtype=np.float64) @ (m / np.where(norms == 0, 1.0, norms))
     norm = float(np.linalg.norm(acc))
     return None if norm == 0 else acc / norm
 
@@ -94,11 +98,7 @@ class Recent:
 
     def taste(self, signal: str) -> Any:
         """Decay-weighted mean direction of the purchases' vectors (None without any)."""
-        if signal not in self.unit:
-            return None
-        acc = self.weight[signal] @ self.unit[signal]
-        norm = float(np.linalg.norm(acc))
-        return None if norm == 0 else acc / norm
+        return _taste(self.unit[signal], self.weight[signal]) if signal in self.unit else None
 
     def nearest(self, records: Sequence[Record], signal: str) -> list[str | None]:
         """For each record, the name of the purchase most like it by ``signal`` (cosine)."""
