@@ -43,6 +43,13 @@ def collection_name(collection: str, version: str) -> str:
     return f"{collection}__{version}"
 
 
+def _collection_taken(name: str, version: str) -> str:
+    return (
+        f"collection {name} already exists (an earlier, perhaps unfinished, build of version "
+        f"{version!r}); pick another version name or delete the collection"
+    )
+
+
 class ServerWriter(StoreWriter):
     """Creates and fills the collections of one version; every write waits for the server."""
 
@@ -55,10 +62,7 @@ class ServerWriter(StoreWriter):
     def create(self, collection: Collection, spec: CollectionSpec) -> None:
         name = collection_name(collection, self.version)
         if self._do(self._client.collection_exists, name):
-            raise BuildError(
-                f"collection {name} already exists (an earlier build of version "
-                f"{self.version!r}?); pick another version name or delete the collection"
-            )
+            raise BuildError(_collection_taken(name, self.version))
         vectors = {
             v: qm.VectorParams(
                 size=size,
@@ -144,10 +148,7 @@ class ServerStore(Store):
         for collection in ALIASES:  # collections an unfinished build left
             name = collection_name(collection, version)
             if self._do(self._client.collection_exists, name):
-                raise BuildError(
-                    f"collection {name} already exists (an unfinished build of version "
-                    f"{version!r}?); pick another version name or delete the collection"
-                )
+                raise BuildError(_collection_taken(name, version))
 
     def publish(self, version: str) -> None:
         self._check_complete(version)
