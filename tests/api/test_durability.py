@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import TROUSERS_FAN
+from tests.conftest import TROUSERS_FAN, copy_index
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +62,7 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 def api_env(tiny_settings: Any, tiny_index: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     # The test session's own API holds the index open (one process per Edge shard): copy it.
     index = tmp_path / "index"
-    shutil.copytree(tiny_settings.index_dir, index)
+    copy_index(tiny_settings.index_dir, index)
     env = {
         **os.environ,
         "LOOKBOOK_INDEX_DIR": str(index),

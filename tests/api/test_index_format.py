@@ -13,13 +13,15 @@ from api.index import LiveIndex
 from core.catalog import INDEX_FORMAT
 from core.errors import IndexNotReady
 from core.store import open_store
+from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
 
 
 def _copy_index(settings: Any, tmp_path: Path) -> tuple[Any, str]:
     root = tmp_path / "index"
-    shutil.copytree(settings.index_dir, root, ignore=shutil.ignore_patterns("cache"))
+    copy_index(settings.index_dir, root)
+    shutil.rmtree(root / "cache", ignore_errors=True)
     copy = settings.model_copy(update={"index_dir": root})
     version = open_store(copy).current_version()
     assert version is not None
@@ -29,7 +31,7 @@ def _copy_index(settings: Any, tmp_path: Path) -> tuple[Any, str]:
 def _add_old_version(settings: Any, version: str, old: str) -> None:
     """A copy of ``version`` named ``old`` whose manifest is from before index formats."""
     root = settings.index_dir
-    shutil.copytree(root / "store" / "versions" / version, root / "store" / "versions" / old)
+    copy_index(root / "store" / "versions" / version, root / "store" / "versions" / old)
     shutil.copytree(root / "models" / version, root / "models" / old)
     manifest = root / "models" / old / "manifest.json"
     data = json.loads(manifest.read_text())
