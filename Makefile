@@ -11,6 +11,8 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 # torch threads spin-wait by default, which starves a 2-core machine shared with other work.
 export OMP_WAIT_POLICY := PASSIVE
+# The Python packages, lowest layer first (the dependency rule in README.md, Layout).
+PACKAGES := core scoring encoders ranking indexer evaluation api
 
 .PHONY: install demo test lint typecheck pytest generate validate index serve bench eval clean e2e-index e2e-backend
 
@@ -53,11 +55,11 @@ serve: $(INDEX_DIR)/store/CURRENT frontend-install
 demo: install generate validate serve
 
 lint: install
-	$(VENV)/bin/ruff check core indexer scoring api tests bench
-	$(VENV)/bin/ruff format --check core indexer scoring api tests bench
+	$(VENV)/bin/ruff check $(PACKAGES) tests bench
+	$(VENV)/bin/ruff format --check $(PACKAGES) tests bench
 
 typecheck: install
-	$(VENV)/bin/mypy core indexer scoring api
+	$(VENV)/bin/mypy $(PACKAGES)
 
 pytest: install
 	$(PY) -m pytest -q
@@ -71,7 +73,7 @@ pytest: /usr/bin/docker-compose
 test: lint typecheck pytest frontend-test
 
 eval: install $(DATA)/articles.csv
-	$(PY) -m scoring.evaluate --data $(DATA) --out reports
+	$(PY) -m evaluation --data $(DATA) --out reports
 
 bench: install
 	$(PY) bench/generate.py --scales demo
@@ -94,7 +96,7 @@ $(E2E)/data/articles.csv: | $(STAMP)
 	$(PY) -m indexer generate --out $(E2E)/data --scale tiny --seed 11
 
 # Rebuilt when the data or the indexing code changes.
-$(E2E)/index/store/CURRENT: $(E2E)/data/articles.csv $(wildcard core/*.py core/store/*.py indexer/*.py indexer/encoders/*.py)
+$(E2E)/index/store/CURRENT: $(E2E)/data/articles.csv $(wildcard core/*.py core/store/*.py encoders/*.py indexer/*.py indexer/*/*.py)
 	$(E2E_ENV) $(PY) -m indexer build --data $(E2E)/data
 
 e2e-index: $(E2E)/index/store/CURRENT

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Path, Query, Request
 
-from api.auth import subject
+from api.auth import Principal
 from api.cache import ResponseCache
-from api.index import LiveIndex, Snapshot
-from api.prefs import PreferenceStore
-from api.recommend import Page
+from api.errors import AuthError
+from api.middleware import PRINCIPAL, Access
+from core.audit import AuditLog
+from core.keys import KeyStore
+from core.preferences import PreferenceStore
 from core.settings import Settings
+from ranking.index import LiveIndex, Snapshot
+from ranking.request import Page
 
 MAX_OFFSET = 1000
 
@@ -44,13 +49,58 @@ def get_page(
     return Page(limit=limit, offset=offset, collapse=collapse)
 
 
-def optional_customer(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> str | None:
-    """The signed-in customer when a token is sent (and valid), else None."""
-    if authorization is None:
-        return None
-    return subject(authorization, get_settings(request).secret_key)
+def get_principal(request: Request) -> Principal | None:
+    """The caller the middleware authenticated (None: no credential was sent)."""
+    if PRINCIPAL in request.scope:
+        principal: Principal | None = request.scope[PRINCIPAL]
+        return principal
+    access: Access = request.app.state.access
+    h = request.headers
+    return access.auth.authenticate(h.get("authorization"), h.get("x-api-key"))
+
+
+def optional_customer(request: Request) -> str | None:
+    """The signed-in shopper's customer id when a valid token is sent, else None."""
+    principal = get_principal(request)
+    return principal.customer_id if principal is not None else None
+
+
+def require_owner(
+    request: Request,
+    customer_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")],
+) -> str:
+    """The path's customer, only for that customer's token or a service key: 401 without a
+    credential, 403 with anyone else's."""
+    principal = get_principal(request)
+    if principal is None:
+        raise AuthError(401, "sign in: this is a customer's personal data")
+    if not principal.may_act_for(customer_id):
+        raise AuthError(403, "only this customer's own token or a service key may read this")
+    return customer_id
+
+
+def require_role(*roles: str) -> Callable[[Request], Principal]:
+    """A dependency that admits API keys of ``roles`` only (401 without, 403 another role)."""
+
+    def check(request: Request) -> Principal:
+        principal = get_principal(request)
+        if principal is None:
+            raise AuthError(401, f"an API key with the role {' or '.join(roles)} is required")
+        if principal.role not in roles:
+            raise AuthError(403, f"the role {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+def get_keys(request: Request) -> KeyStore:
+    keys: KeyStore = request.app.state.keys
+    return keys
+
+
+def get_audit(request: Request) -> AuditLog:
+    access: Access = request.app.state.access
+    return access.audit
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -59,3 +109,7 @@ CacheDep = Annotated[ResponseCache, Depends(get_cache)]
 PrefsDep = Annotated[PreferenceStore, Depends(get_prefs)]
 PageDep = Annotated[Page, Depends(get_page)]
 OptionalCustomerDep = Annotated[str | None, Depends(optional_customer)]
+OwnerDep = Annotated[str, Depends(require_owner)]
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+KeysDep = Annotated[KeyStore, Depends(get_keys)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]

@@ -18,7 +18,7 @@ BASE = "https://lookbook.dev/problems/"
 
 
 class AuthError(Exception):
-    """401 (no or bad token) or 403 (a token for another customer)."""
+    """401 (no or bad credential) or 403 (a credential that may not do this)."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -58,6 +58,7 @@ _PROBLEM_CODES = {
     "404": "Not found",
     "413": "Body or upload too large",
     "422": "Invalid input; `errors` names each field",
+    "429": "Over this client's rate limit; `Retry-After` says when to retry",
     "503": "Index not ready or vector store unavailable",
     "504": "Request took too long",
 }

@@ -6,25 +6,48 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.auth import Authenticator
 from api.cache import ResponseCache
-from api.index import LiveIndex
-from api.middleware import AccessMiddleware
-from api.prefs import PreferenceStore
-from api.routes import articles, customers, health, recommendations, search
+from api.middleware import Access, AccessMiddleware
+from api.ratelimit import RateLimiter
+from api.routes import admin, articles, customers, health, recommendations, search
+from core.audit import AuditLog
 from core.errors import LookbookError
+from core.keys import KeyStore
 from core.logging import configure
+from core.preferences import PreferenceStore
 from core.settings import Settings, get_settings
 from core.store import open_store
+from ranking.index import LiveIndex
+
+log = logging.getLogger(__name__)
+
+
+def limits_path(settings: Settings) -> Path:
+    """The rate limits' counters, beside the database (shared by the machine's API processes)."""
+    return settings.db_path.with_name(f"{settings.db_path.stem}-limits.db")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    try:
+        settings.check_api()
+    except ValueError as exc:
+        log.error("refusing to start: %s", exc)
+        raise
+    app.state.keys = KeyStore(settings.db_path)
+    app.state.access = Access(
+        auth=Authenticator(settings, app.state.keys),
+        limiter=RateLimiter(limits_path(settings), settings.rate_limit),
+        audit=AuditLog(settings.db_path),
+    )
     app.state.index = LiveIndex(settings, open_store(settings))
     app.state.prefs = PreferenceStore(settings.db_path)
     app.state.cache = ResponseCache()
@@ -33,12 +56,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(app.state.index.snapshot)
     except LookbookError as exc:
         # Serve anyway: /health answers, the rest is a 503 until the index can be reached.
-        logging.getLogger(__name__).warning("index not available at start-up: %s", exc)
+        log.warning("index not available at start-up: %s", exc)
     try:
         yield
     finally:
         app.state.index.close()
         app.state.prefs.close()
+        app.state.keys.close()
+        app.state.access.limiter.close()
+        app.state.access.audit.close()
 
 
 def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
@@ -64,12 +90,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     errors.document_problems(app)
-    app.add_middleware(AccessMiddleware, cache=lambda: _cache_and_version(app))
+    app.add_middleware(
+        AccessMiddleware,
+        cache=lambda: _cache_and_version(app),
+        access=lambda: getattr(app.state, "access", None),
+        timeout_s=settings.request_timeout_s,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "PUT", "POST"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_methods=["GET", "PUT", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         expose_headers=["X-Cache", "X-Request-ID", "X-Index-Version"],
     )
     for router in (
@@ -78,8 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations.router,
         search.router,
         customers.router,
+        admin.router,
     ):
         app.include_router(router)
+    if settings.auth.mode == "demo":
+        app.include_router(customers.session_router)
     return app
 
 

@@ -1,7 +1,10 @@
-"""Pure ASGI middleware: request ids, one JSON access line, body cap, timeout, response cache.
+"""Pure ASGI middleware: request ids, one JSON access line, body cap, authentication, rate
+limits, timeout, response cache and the audit of key-authenticated writes.
 
 Written against raw ASGI (not `BaseHTTPMiddleware`) because it sits on every request: a cached
-answer is served here, before routing and dependency injection run.
+answer is served here, before routing and dependency injection run, so whoever asks for a
+personal answer is authenticated and authorised here first. The `Principal` found is left in
+the scope (`PRINCIPAL`) for the routes' dependencies.
 """
 
 from __future__ import annotations
@@ -12,9 +15,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
+from api.auth import Authenticator, Principal
 from api.cache import ResponseCache
+from api.errors import AuthError
+from api.ratelimit import RateLimiter, group_of
+from core.audit import AuditLog
 
 log = logging.getLogger("api.access")
 Scope = MutableMapping[str, Any]
@@ -24,9 +32,21 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY = 6 * 1024 * 1024
-REQUEST_TIMEOUT_S = 30.0
-#: GET routes whose answers depend only on the URL, the token and the index version.
+#: GET routes whose answers depend only on the URL, the caller's customer and the index version.
 CACHEABLE = ("/articles", "/recommendations/", "/trending", "/search")
+#: Cached answers that are one customer's personal data: served only to whom may read them.
+PERSONAL = "/recommendations/"
+PRINCIPAL = "lookbook.principal"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Access:
+    """Who may call what: built in the app's lifespan, shared by every request."""
+
+    auth: Authenticator
+    limiter: RateLimiter
+    audit: AuditLog
 
 
 def _problem(
@@ -45,9 +65,17 @@ def _problem(
 class AccessMiddleware:
     """Request id, body size cap, timeout, and one structured log line per request."""
 
-    def __init__(self, app: ASGIApp, cache: Callable[[], tuple[ResponseCache, str] | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: Callable[[], tuple[ResponseCache, str] | None],
+        access: Callable[[], Access | None],
+        timeout_s: float = 30.0,
+    ) -> None:
         self.app = app
         self.cache = cache
+        self.access = access
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +89,11 @@ class AccessMiddleware:
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
                 for k, v in message["headers"]:
                     if k.lower() == b"x-cache":
                         state["cache"] = v.decode()
@@ -85,39 +117,114 @@ class AccessMiddleware:
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
     ) -> None:
+        path, method = scope["path"], scope["method"]
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY:
-            await _send_problem(
-                send,
-                413,
-                "payload-too-large",
-                "Payload too large",
-                f"body: {length} bytes is over the {MAX_BODY} byte limit",
-                scope["path"],
-            )
+            detail = f"body: {length} bytes is over the {MAX_BODY} byte limit"
+            await _send_problem(send, 413, "payload-too-large", "Payload too large", detail, path)
             return
-        cacheable = scope["method"] == "GET" and scope["path"].startswith(CACHEABLE)
+        if not length and method not in _READS:
+            # A chunked body declares no length: read it here, up to the cap, then replay it.
+            buffered = await _read_capped(receive)
+            if buffered is None:
+                detail = f"body: over the {MAX_BODY} byte limit"
+                await _send_problem(
+                    send, 413, "payload-too-large", "Payload too large", detail, path
+                )
+                return
+            receive = _replay(buffered, receive)
+        access = self.access()
+        principal: Principal | None = None
+        if access is not None:
+            try:
+                principal = access.auth.authenticate(
+                    headers.get("authorization"), headers.get("x-api-key")
+                )
+            except AuthError as exc:
+                await _send_problem(
+                    send, 401, "unauthorized", "Unauthorized", exc.detail, path, _BEARER
+                )
+                return
+            if await self._limited(access, scope, principal, send):
+                return
+        scope[PRINCIPAL] = principal
+        status: dict[str, int] = {}
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, send_status, headers, principal)
+        finally:
+            key_name = principal.key_name if principal is not None else None
+            if access is not None and principal is not None and key_name and method not in _READS:
+                code = status.get("code", 500)
+                await asyncio.to_thread(
+                    access.audit.append, key_name, principal.role, method, path, code
+                )
+
+    async def _limited(
+        self, access: Access, scope: Scope, principal: Principal | None, send: Send
+    ) -> bool:
+        """Count the request against its group's limit; answer 429 (True) when over it."""
+        group = group_of(scope["method"], scope["path"])
+        if group is None:
+            return False
+        if principal is not None and principal.key_name:
+            client = f"key:{principal.key_name}"
+        else:
+            client = f"ip:{(scope.get('client') or ('unknown',))[0]}"
+        service = principal is not None and principal.role == "service"
+        retry = await asyncio.to_thread(access.limiter.hit, group, client, service=service)
+        if retry is None:
+            return False
+        limit = access.limiter.limit_of(group, service)
+        detail = f"over the {group} limit of {limit} for this client: retry in {retry:.0f} s"
+        extra = ((b"retry-after", str(int(retry)).encode()),)
+        await _send_problem(
+            send, 429, "rate-limited", "Too many requests", detail, scope["path"], extra
+        )
+        return True
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        principal: Principal | None,
+    ) -> None:
+        path = scope["path"]
+        cacheable = scope["method"] == "GET" and path.startswith(CACHEABLE)
+        if cacheable and path.startswith(PERSONAL):
+            # Someone who may not read it is answered by the route (401 or 403), never the cache.
+            owner = path[len(PERSONAL) :].split("/")[0]
+            cacheable = principal is not None and principal.may_act_for(owner)
         # One look at the cache and the index version per request, shared by read and write.
         found = self.cache() if cacheable else None
-        key = self._key(scope, headers)
+        key = self._key(scope, principal)
         if found is not None and await self._from_cache(found, key, send):
             return
         try:
-            await asyncio.wait_for(self._call(scope, receive, send, found, key), REQUEST_TIMEOUT_S)
+            await asyncio.wait_for(self._call(scope, receive, send, found, key), self.timeout_s)
         except TimeoutError:
             await _send_problem(
                 send,
                 504,
                 "timeout",
                 "Request timeout",
-                f"the request took longer than {REQUEST_TIMEOUT_S:.0f} s",
-                scope["path"],
+                f"the request took longer than {self.timeout_s:g} s",
+                path,
             )
 
-    def _key(self, scope: Scope, headers: dict[str, str]) -> tuple[str, ...]:
+    def _key(self, scope: Scope, principal: Principal | None) -> tuple[str, ...]:
+        """The answer depends on the URL and, for search, on the signed-in customer (cf)."""
         query = scope.get("query_string", b"").decode()
         params = "&".join(sorted(query.split("&"))) if query else ""
-        return (scope["path"], params, headers.get("authorization", ""))
+        customer = principal.customer_id if principal is not None else None
+        return (scope["path"], params, customer or "")
 
     async def _from_cache(
         self, found: tuple[ResponseCache, str], key: tuple[str, ...], send: Send
@@ -176,8 +283,17 @@ class AccessMiddleware:
             cache.put(version, key, (200, content_type, captured["body"]))
 
 
+_BEARER = ((b"www-authenticate", b"Bearer"),)
+
+
 async def _send_problem(
-    send: Send, status: int, kind: str, title: str, detail: str, path: str
+    send: Send,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    path: str,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
 ) -> None:
     _, body = _problem(status, kind, title, detail, path)
     await send(
@@ -187,7 +303,34 @@ async def _send_problem(
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
+                *extra,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _read_capped(receive: Receive) -> list[Message] | None:
+    """Every body message of the request, or None as soon as they pass `MAX_BODY` bytes."""
+    messages: list[Message] = []
+    total = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        total += len(message.get("body", b""))
+        if total > MAX_BODY:
+            return None
+        if not message.get("more_body", False):
+            return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that hands out ``messages`` first, then the connection's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay

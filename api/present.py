@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.ranking import Ranked
 from api.schemas import Article, ArticleList, ListItem, Parts, Weights
 from core.settings import ShopSettings
 from core.store.base import Record
+from ranking.pool import Ranked
 
 _ARTICLE_FIELDS = set(Article.model_fields)
 

@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Text = Annotated[str, StringConstraints(max_length=100)]
+from core.preferences import Preferences
+
+__all__ = ["Preferences"]  # part of the API's contract; defined with its store in core
 
 
 class Parts(BaseModel):
@@ -124,20 +126,23 @@ class SampleCustomers(BaseModel):
     items: list[SampleCustomer]
 
 
-class Preferences(BaseModel):
-    """What a customer tells us; changes their feed at once."""
-
-    model_config = ConfigDict(extra="forbid")
-    favourite_categories: list[Text] = Field(default_factory=list, max_length=20)
-    favourite_colours: list[Text] = Field(default_factory=list, max_length=20)
-    min_price: float | None = Field(None, ge=0, le=1_000_000)
-    max_price: float | None = Field(None, ge=0, le=1_000_000)
-    style: Annotated[str, StringConstraints(max_length=300)] = ""
-
-
 class CustomerPreferences(Preferences):
+    """Saved preferences as `GET` answers them; `PUT` takes the same body back."""
+
     customer_id: str
+    updated_at: str | None = Field(None, description="when they were saved (read-only)")
+
+
+class PreferencesUpdate(Preferences):
+    """The `PUT` body: the preferences, optionally with the read-only fields that `GET`
+    answers, so that a client can read, edit one field and write the whole object back.
+    `customer_id`, when sent, must be the path's; `updated_at` is ignored."""
+
+    customer_id: str | None = None
     updated_at: str | None = None
+
+    def preferences(self) -> Preferences:
+        return Preferences.model_validate(self.model_dump(exclude={"customer_id", "updated_at"}))
 
 
 class Health(BaseModel):
@@ -161,3 +166,44 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[dict[str, str]] | None = None
+
+
+class KeyCreate(BaseModel):
+    """A new API key: its role and a name to revoke it by."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["service", "merchandiser", "admin"]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class KeyInfo(BaseModel):
+    name: str
+    role: str
+    hint: str = Field(description="the key's first characters, to tell keys apart")
+    created_at: str
+    revoked_at: str | None = None
+
+
+class KeyCreated(KeyInfo):
+    key: str = Field(description="the key itself: shown only in this answer, stored as a hash")
+
+
+class KeyList(BaseModel):
+    items: list[KeyInfo]
+
+
+class AuditItem(BaseModel):
+    id: int
+    at: str
+    key_name: str
+    role: str
+    method: str
+    path: str
+    status: int
+
+
+class AuditPage(BaseModel):
+    """Newest first; pass `next_before` as `before` for the next page (null: no more)."""
+
+    items: list[AuditItem]
+    next_before: int | None = None

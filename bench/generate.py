@@ -33,7 +33,7 @@ def _size_mb(folder: Path) -> tuple[float, int]:
 
 def _one(scale: str, out: Path, seed: int) -> dict[str, object]:
     """Generate one scale in this process and measure it (the child's side)."""
-    from indexer.synthetic import SCALES, generate
+    from indexer.synthetic.world import SCALES, generate
 
     n_a, n_c, n_t = SCALES[scale]
     start = time.perf_counter()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.logging import configure  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from indexer.build import build  # noqa: E402
+from indexer.build.pipeline import build  # noqa: E402
 
 
 def peak_mib() -> float:

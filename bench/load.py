@@ -41,7 +41,7 @@ class WorldResult:
 
 def _one(data: Path, verify_images: bool) -> WorldResult:
     """Load one world in this process and measure it (the child's side)."""
-    from indexer.dataset import load
+    from indexer.dataset.read import load
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -7,8 +7,8 @@ per request from the customer's 20 most recent purchases (one `retrieve` of thos
 vectors, then a weighted mean). The alternative stores them on the customer point at build time.
 This measures, on the current version:
 
-* derived, per request: the serving path's `api.recommend.load_customer` (needed either way)
-  and `_tastes` (the extra cost of deriving), p50/p99 over the sampled customers;
+* derived, per request: the serving path's `ranking.feed.load_customer` (needed either way)
+  and `tastes` (the extra cost of deriving), p50/p99 over the sampled customers;
 * stored, per build and in memory: reading every article's vectors once, computing the tastes
   with numpy (time for the sample, scaled to all customers), and the bytes the two extra
   vectors would take (float32 originals plus the int8 copies the index keeps in RAM). Writing
@@ -29,11 +29,11 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.index import LiveIndex  # noqa: E402
-from api.recommend import _tastes, load_customer  # noqa: E402
 from core.logging import configure  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.store import open_store  # noqa: E402
+from ranking.index import LiveIndex  # noqa: E402
+from ranking.taste import load_customer, tastes  # noqa: E402
 
 
 def main() -> int:
@@ -54,7 +54,7 @@ def main() -> int:
         start = time.perf_counter()
         cust = load_customer(snap, str(cid))
         mid = time.perf_counter()
-        _, _, recs = _tastes(snap, settings, cust, None)
+        _, _, recs = tastes(snap, settings, cust, None)
         end = time.perf_counter()
         if not cust.recent:
             continue  # nothing to derive from: both designs do nothing

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +68,47 @@ class ShopSettings(BaseModel):
     currency: str = Field("EUR", min_length=3, max_length=3)
 
 
+DEMO_SECRET = "dev-only-change-me-lookbook-demo-secret"
+
+
+class AuthSettings(BaseModel):
+    """How shoppers sign in. ``demo``: `POST /session` as a sample customer, tokens signed with
+    ``LOOKBOOK_SECRET_KEY``. ``oidc``: the shop's identity provider signs the tokens (RS256 or
+    ES256), checked against its JWKS; Lookbook stores no passwords."""
+
+    mode: Literal["demo", "oidc"] = "oidc"
+    oidc_issuer: str = Field("", description="the `iss` every token must carry")
+    oidc_audience: str = Field("", description="the `aud` every token must carry")
+    oidc_jwks: str = Field("", description="the provider's JWKS: a file path or an https URL")
+    oidc_customer_claim: str = Field("sub", description="the claim that holds the customer id")
+    leeway_s: int = Field(30, ge=0, le=300, description="clock skew allowed on exp and nbf")
+
+
+class RateLimitSettings(BaseModel):
+    """Per-client limits (API key, else IP) in the `limits` notation, shared by every API
+    process of the machine. ``service`` replaces any group's limit for a service key."""
+
+    search: str = "60/minute"
+    photo_search: str = "20/minute"
+    session: str = "10/minute"
+    write: str = "60/minute"
+    service: str = "6000/minute"
+
+    @field_validator("*")
+    @classmethod
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"LOOKBOOK_RATE_LIMIT__{str(info.field_name).upper()}={value!r} is not a rate "
+                "like 60/minute or 1000/hour"
+            ) from None
+        return value
+
+
 class Settings(BaseSettings):
     """Lookbook configuration. See the table in README.md."""
 
@@ -86,15 +127,18 @@ class Settings(BaseSettings):
     db_path: Path = Path("var/lookbook.db")
     qdrant_url: str = ""
     qdrant_api_key: str = ""
-    secret_key: str = Field("dev-only-change-me-lookbook-demo-secret", min_length=32)
+    secret_key: str = Field(DEMO_SECRET, min_length=32)
     token_ttl_s: int = Field(3600, ge=60)
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    request_timeout_s: float = Field(30.0, gt=0, description="a slower request answers 504")
     seed: int = 42
 
     ranking: RankingSettings = RankingSettings()
     models: ModelSettings = ModelSettings()
     qdrant: QdrantSettings = QdrantSettings()
     shop: ShopSettings = ShopSettings()
+    auth: AuthSettings = AuthSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
 
     @property
     def vector_cache_dir(self) -> Path:
@@ -114,6 +158,29 @@ class Settings(BaseSettings):
                 "(a pretrained tag or a local checkpoint file)"
             )
         return self
+
+    def check_api(self) -> None:
+        """What the API refuses to start with; the message says what to set."""
+        a = self.auth
+        if a.mode == "demo":
+            return
+        if self.secret_key == DEMO_SECRET:
+            raise ValueError(
+                "LOOKBOOK_SECRET_KEY is the public demo default, which is accepted only with "
+                "LOOKBOOK_AUTH__MODE=demo: set a secret of at least 32 random characters "
+                '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        missing = [
+            f"LOOKBOOK_AUTH__{name.upper()}"
+            for name in ("oidc_issuer", "oidc_audience", "oidc_jwks")
+            if not getattr(a, name)
+        ]
+        if missing:
+            raise ValueError(
+                f"LOOKBOOK_AUTH__MODE=oidc needs {', '.join(missing)}: the identity provider's "
+                "issuer, this API's audience and the provider's JWKS (a file or an https URL); "
+                "or set LOOKBOOK_AUTH__MODE=demo for a demo with sample customers"
+            )
 
 
 @lru_cache

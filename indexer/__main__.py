@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from indexer.synthetic import SCALES, generate
+    from indexer.synthetic.world import SCALES, generate
 
     n_a, n_c, n_t = SCALES[args.scale]
     summary = generate(
@@ -55,7 +55,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from indexer.dataset import validate
+    from indexer.dataset.read import validate
 
     report = validate(args.data, rejects_path=args.rejects)
     if args.json:
@@ -67,7 +67,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from core.settings import get_settings
-    from indexer.build import build
+    from indexer.build.pipeline import build
 
     settings = get_settings()
     summary = build(

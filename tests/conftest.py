@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 TINY_SEED = 11
+RATE_FIELDS = ("search", "photo_search", "session", "write", "service")
 #: A customer added to the tiny world who bought only black trousers (known-answer tests).
 TROUSERS_FAN = "bd" * 32
 FAN_BOUGHT = 3
@@ -51,7 +52,7 @@ def add_trousers_fan(data: Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from indexer.synthetic import SCALES, generate
+    from indexer.synthetic.world import SCALES, generate
 
     out = tmp_path_factory.mktemp("tiny") / "data"
     n_a, n_c, n_t = SCALES["tiny"]
@@ -62,7 +63,7 @@ def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_settings(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from core.settings import ModelSettings, Settings
+    from core.settings import AuthSettings, ModelSettings, RateLimitSettings, Settings
 
     root = tmp_path_factory.mktemp("tiny-index")
     return Settings(
@@ -70,12 +71,15 @@ def tiny_settings(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory):  
         index_dir=root / "index",
         db_path=root / "lookbook.db",
         models=ModelSettings(als_factors=32, cnn_epochs=3),
+        auth=AuthSettings(mode="demo"),
+        # The shared client sends hundreds of searches: limits are tested on apps of their own.
+        rate_limit=RateLimitSettings(**dict.fromkeys(RATE_FIELDS, "100000/minute")),
     )
 
 
 @pytest.fixture(scope="session")
 def tiny_index(tiny_settings, tiny_world: Path):  # type: ignore[no-untyped-def]
-    from indexer.build import build
+    from indexer.build.pipeline import build
 
     return build(tiny_settings, data_dir=tiny_world)
 
@@ -88,3 +92,14 @@ def client(tiny_settings, tiny_index) -> Iterator[object]:  # type: ignore[no-un
 
     with TestClient(create_app(tiny_settings)) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def service(tiny_settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Headers with a service key (acts for any customer) in the shared client's database."""
+    from core.keys import KeyStore
+
+    keys = KeyStore(tiny_settings.db_path)
+    _, key = keys.create("service", "tests-service")
+    keys.close()
+    return {"X-API-Key": key}

@@ -6,15 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api import browse as browsing
-from api import recommend
 from api.deps import PageDep, SettingsDep, SnapshotDep
-from api.filters import ListFilters, list_filters
+from api.filters import list_filters
 from api.present import article, item, ranked_list
 from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue
 from core.catalog import point_id
 from core.errors import NotFound
 from core.store.base import Filter, Match
+from ranking import browse as browsing
+from ranking.request import ListFilters
+from ranking.similar import similar
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 ArticleId = Annotated[str, Path(pattern=r"^\d{10}$", description="10-digit article id")]
@@ -89,7 +90,7 @@ def get_similar(
     ] = False,
 ) -> ArticleList:
     """Items similar to an article by cf, text and image, with the score parts."""
-    ranked = recommend.similar(snap, settings, article_id, filters, page, other_groups=other_groups)
+    ranked = similar(snap, settings, article_id, filters, page, other_groups=other_groups)
     reasons = [_dominant(p) for p in ranked.parts]
     return ranked_list(
         ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version

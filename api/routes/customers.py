@@ -1,18 +1,16 @@
-"""Demo sign-in and customers' preferences (the one write path)."""
+"""Demo sign-in, sample customers and customers' preferences (owner or service key only)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter
 
-from api.auth import issue, subject
-from api.deps import CacheDep, PrefsDep, SettingsDep, SnapshotDep
-from api.errors import AuthError
+from api.auth import issue
+from api.deps import CacheDep, OwnerDep, PrefsDep, SettingsDep, SnapshotDep
 from api.schemas import (
     CustomerPreferences,
-    Preferences,
+    PreferencesUpdate,
     SampleCustomer,
     SampleCustomers,
     SessionRequest,
@@ -23,26 +21,12 @@ from core.errors import InvalidInput, NotFound
 from core.settings import Settings
 
 router = APIRouter(tags=["customers"])
-CustomerId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")]
+#: Only in the demo sign-in mode (`LOOKBOOK_AUTH__MODE=demo`); `oidc` has no such route.
+session_router = APIRouter(tags=["session"])
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def require_customer(
-    customer_id: CustomerId,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> str:
-    """The path's customer, only with that customer's own token (401 without, 403 another's)."""
-    who = subject(authorization, settings.secret_key)
-    if who != customer_id:
-        raise AuthError(403, "this token belongs to another customer")
-    return customer_id
-
-
-Owner = Annotated[str, Depends(require_customer)]
-
-
-@router.post("/session", response_model=SessionToken, tags=["session"])
+@session_router.post("/session", response_model=SessionToken)
 def create_session(body: SessionRequest, snap: SnapshotDep, settings: SettingsDep) -> SessionToken:
     """Demo sign-in as a known customer id; answers a bearer token."""
     if not _HEX64.match(body.customer_id):
@@ -65,22 +49,34 @@ def _token(customer_id: str, settings: Settings) -> SessionToken:
 
 
 @router.get("/customers/{customer_id}/preferences", response_model=CustomerPreferences)
-def get_preferences(customer_id: Owner, prefs: PrefsDep) -> CustomerPreferences:
+def get_preferences(customer_id: OwnerDep, prefs: PrefsDep) -> CustomerPreferences:
     """The customer's saved preferences (empty ones if none were saved)."""
-    return prefs.get(customer_id) or CustomerPreferences(customer_id=customer_id)
+    saved = prefs.get(customer_id)
+    if saved is None:
+        return CustomerPreferences(customer_id=customer_id)
+    body, updated_at = saved
+    return CustomerPreferences(**body.model_dump(), customer_id=customer_id, updated_at=updated_at)
 
 
 @router.put("/customers/{customer_id}/preferences", response_model=CustomerPreferences)
 def put_preferences(
-    customer_id: Owner, body: Preferences, prefs: PrefsDep, cache: CacheDep
+    customer_id: OwnerDep, body: PreferencesUpdate, prefs: PrefsDep, cache: CacheDep
 ) -> CustomerPreferences:
-    """Save the customer's preferences; the feed reflects them at once."""
+    """Save the customer's preferences; the feed reflects them at once. The body may be what
+    `GET` answered (`customer_id` must then be the path's; `updated_at` is ignored)."""
+    if body.customer_id is not None and body.customer_id != customer_id:
+        raise InvalidInput(
+            "customer_id", "is not the customer of the path; leave it out or send the same id"
+        )
     if (
         body.min_price is not None
         and body.max_price is not None
         and body.min_price > body.max_price
     ):
         raise InvalidInput("min_price", "is above max_price")
-    saved = prefs.put(customer_id, body)
+    wanted = body.preferences()
+    updated_at = prefs.put(customer_id, wanted)
     cache.drop_customer(customer_id)
-    return saved
+    return CustomerPreferences(
+        **wanted.model_dump(), customer_id=customer_id, updated_at=updated_at
+    )

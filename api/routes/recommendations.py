@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
-from api import browse as browsing
-from api import recommend
-from api.deps import PageDep, PrefsDep, SettingsDep, SnapshotDep
-from api.filters import ListFilters, list_filters
+from api.deps import OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
+from api.filters import list_filters
 from api.present import item, ranked_list
 from api.schemas import ArticleList
 from core.errors import InvalidInput
+from ranking import browse as browsing
+from ranking.feed import feed
+from ranking.request import ListFilters
 
 router = APIRouter(tags=["recommendations"])
-CustomerId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")]
 Filters = Annotated[ListFilters, Depends(list_filters)]
 
 
 @router.get("/recommendations/{customer_id}", response_model=ArticleList)
 def get_recommendations(
-    customer_id: CustomerId,
+    customer_id: OwnerDep,
     snap: SnapshotDep,
     settings: SettingsDep,
     prefs_store: PrefsDep,
@@ -29,9 +29,11 @@ def get_recommendations(
     page: PageDep,
     exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
 ) -> ArticleList:
-    """The customer's personal feed with the score parts and a reason per item."""
-    prefs = prefs_store.get(customer_id)
-    ranked, reasons = recommend.feed(
+    """The customer's personal feed with the score parts and a reason per item (their own
+    token or a service key)."""
+    saved = prefs_store.get(customer_id)
+    prefs = saved[0] if saved else None
+    ranked, reasons = feed(
         snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
     )
     return ranked_list(

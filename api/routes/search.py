@@ -9,14 +9,15 @@ import numpy as np
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from PIL import Image, UnidentifiedImageError
 
-from api import recommend
 from api.deps import OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep
 from api.errors import PayloadTooLarge
-from api.filters import ListFilters, list_filters
+from api.filters import list_filters
 from api.present import ranked_list
-from api.ranking import Ranked
 from api.schemas import ArticleList
 from core.errors import InvalidInput
+from ranking.pool import Ranked
+from ranking.request import ListFilters
+from ranking.search import search
 
 router = APIRouter(prefix="/search", tags=["search"])
 Filters = Annotated[ListFilters, Depends(list_filters)]
@@ -51,9 +52,7 @@ def search_text(
     text = snap.embed_text(q)
     enc = snap.image_encoder
     clip = enc.encode_text([q])[0] if enc.supports_text else None
-    ranked = recommend.search(
-        snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer
-    )
+    ranked = search(snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer)
     return _result(ranked, settings, snap.version, page.limit, page.offset)
 
 
@@ -87,5 +86,5 @@ async def search_image(
         raise PayloadTooLarge(f"file: the upload exceeds {MAX_UPLOAD // (1024 * 1024)} MB")
     img = _read_image(data)
     vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
-    ranked = recommend.search(snap, settings, filters, page, image=vec, customer_id=customer)
+    ranked = search(snap, settings, filters, page, image=vec, customer_id=customer)
     return _result(ranked, settings, snap.version, page.limit, page.offset)

@@ -16,7 +16,12 @@ const check = process.argv.includes("--check");
 
 const dump =
   "import json; from api.main import create_app; print(json.dumps(create_app().openapi()))";
-const spec = execFileSync(python, ["-c", dump], { cwd: repo, encoding: "utf8" });
+// The demo sign-in mode: its document also has POST /session, which the storefront's demo uses.
+const spec = execFileSync(python, ["-c", dump], {
+  cwd: repo,
+  encoding: "utf8",
+  env: { ...process.env, LOOKBOOK_AUTH__MODE: "demo" },
+});
 const dir = mkdtempSync(join(tmpdir(), "lookbook-openapi-"));
 const specFile = join(dir, "openapi.json");
 const outFile = join(dir, "schema.d.ts");

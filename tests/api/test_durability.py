@@ -68,6 +68,7 @@ def api_env(tiny_settings: Any, tiny_index: Any, tmp_path: Path) -> Iterator[dic
         "LOOKBOOK_INDEX_DIR": str(index),
         "LOOKBOOK_DATA_DIR": str(tiny_settings.data_dir),
         "LOOKBOOK_DB_PATH": str(tmp_path / "prefs.db"),
+        "LOOKBOOK_AUTH__MODE": "demo",
     }
     yield env
 

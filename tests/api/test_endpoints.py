@@ -40,32 +40,42 @@ def test_health_and_ready(client: TestClient, tiny_index: Any, tiny_settings: An
     assert ready["engine"] == "qdrant-edge"
 
 
-def test_feed_of_black_trousers_fan_is_led_by_black_trousers(client: TestClient) -> None:
-    items = _items(client.get(f"/recommendations/{TROUSERS_FAN}?limit=5&collapse=false"))
+def test_feed_of_black_trousers_fan_is_led_by_black_trousers(
+    client: TestClient, service: dict[str, str]
+) -> None:
+    items = _items(
+        client.get(f"/recommendations/{TROUSERS_FAN}?limit=5&collapse=false", headers=service)
+    )
     assert (items[0]["product_type_name"], items[0]["colour_group_name"]) == ("Trousers", "Black")
     assert {i["product_type_name"] for i in items} == {"Trousers"}
     assert all(i["reason"] for i in items)
 
 
-def test_feed_excludes_bought_unless_asked(client: TestClient, articles: pd.DataFrame) -> None:
+def test_feed_excludes_bought_unless_asked(
+    client: TestClient, service: dict[str, str], articles: pd.DataFrame
+) -> None:
     black = articles[
         (articles.product_type_name == "Trousers") & (articles.colour_group_name == "Black")
     ]
     bought = set(sorted(black.article_id)[:FAN_BOUGHT])
     url = f"/recommendations/{TROUSERS_FAN}?limit=50&collapse=false"
-    assert not bought & {i["article_id"] for i in _items(client.get(url))}
-    with_bought = {i["article_id"] for i in _items(client.get(url + "&exclude_bought=false"))}
+    assert not bought & {i["article_id"] for i in _items(client.get(url, headers=service))}
+    with_bought = {
+        i["article_id"] for i in _items(client.get(url + "&exclude_bought=false", headers=service))
+    }
     assert bought <= with_bought
 
 
 def test_feed_reasons_follow_the_strongest_part_and_name_a_purchase(
-    client: TestClient, articles: pd.DataFrame
+    client: TestClient, service: dict[str, str], articles: pd.DataFrame
 ) -> None:
     black = articles[
         (articles.product_type_name == "Trousers") & (articles.colour_group_name == "Black")
     ]
     bought_names = set(black.sort_values("article_id").prod_name[:FAN_BOUGHT])
-    items = _items(client.get(f"/recommendations/{TROUSERS_FAN}?limit=30&collapse=false"))
+    items = _items(
+        client.get(f"/recommendations/{TROUSERS_FAN}?limit=30&collapse=false", headers=service)
+    )
     led = {"text": 0, "image": 0, "cf": 0}
     for it in items:
         parts = {k: v or 0.0 for k, v in it["parts"].items()}
@@ -81,8 +91,10 @@ def test_feed_reasons_follow_the_strongest_part_and_name_a_purchase(
     assert led["text"] + led["image"] > 0  # the reasons above were exercised
 
 
-def test_feed_scores_are_the_weighted_sum_of_parts(client: TestClient) -> None:
-    body = client.get(f"/recommendations/{TROUSERS_FAN}?limit=20").json()
+def test_feed_scores_are_the_weighted_sum_of_parts(
+    client: TestClient, service: dict[str, str]
+) -> None:
+    body = client.get(f"/recommendations/{TROUSERS_FAN}?limit=20", headers=service).json()
     w = body["weights"]
     assert sum(v for v in w.values() if v is not None) == pytest.approx(1.0)
     for it in body["items"]:
@@ -92,8 +104,10 @@ def test_feed_scores_are_the_weighted_sum_of_parts(client: TestClient) -> None:
         assert it["score"] == pytest.approx(expected, abs=1e-5)
 
 
-def test_unknown_customer_gets_cold_start_trending(client: TestClient) -> None:
-    items = _items(client.get(f"/recommendations/{'0' * 64}?limit=5"))
+def test_unknown_customer_gets_cold_start_trending(
+    client: TestClient, service: dict[str, str]
+) -> None:
+    items = _items(client.get(f"/recommendations/{'0' * 64}?limit=5", headers=service))
     assert len(items) == 5
     assert all(i["parts"] == {"cf": None, "text": None, "image": None} for i in items)
     assert items[0]["reason"] == "Trending now"
@@ -209,9 +223,11 @@ def test_photo_search_finds_the_photographed_article(
     assert r.json()["weights"] == {"cf": None, "text": None, "image": 1.0}
 
 
-def test_cache_hit_on_repeat_and_drop_on_preferences(client: TestClient) -> None:
+def test_cache_hit_on_repeat_and_drop_on_preferences(
+    client: TestClient, service: dict[str, str]
+) -> None:
     url = f"/recommendations/{TROUSERS_FAN}?limit=7"
-    first, second = client.get(url), client.get(url)
+    first, second = client.get(url, headers=service), client.get(url, headers=service)
     assert (first.headers["x-cache"], second.headers["x-cache"]) in {
         ("miss", "hit"),
         ("hit", "hit"),

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from api.index import LiveIndex
 from core.catalog import INDEX_FORMAT
 from core.errors import IndexNotReady
 from core.store import open_store
+from ranking.index import LiveIndex
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
@@ -59,7 +59,7 @@ def test_an_old_format_index_is_refused_with_a_rebuild_hint(
 def test_a_running_api_keeps_its_version_when_the_new_one_is_old_format(
     tiny_settings: Any, tiny_index: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.index
+    import ranking.index
 
     settings, version = _copy_index(tiny_settings, tmp_path)
     _add_old_version(settings, version, "vold")
@@ -67,6 +67,6 @@ def test_a_running_api_keeps_its_version_when_the_new_one_is_old_format(
     live = LiveIndex(settings, store)
     assert live.snapshot().version == version
     store.publish("vold")
-    monkeypatch.setattr(api.index, "CHECK_EVERY_S", 0.0)
+    monkeypatch.setattr(ranking.index, "CHECK_EVERY_S", 0.0)
     assert live.snapshot().version == version  # still serving the good one
     live.close()

@@ -97,7 +97,9 @@ def test_browse_matches_brute_force(client: TestClient, catalog: pd.DataFrame) -
     check()
 
 
-def test_ranked_lists_satisfy_filters(client: TestClient, catalog: pd.DataFrame) -> None:
+def test_ranked_lists_satisfy_filters(
+    client: TestClient, catalog: pd.DataFrame, service: dict[str, str]
+) -> None:
     customer = "bd" * 32
     article = catalog.article_id.iloc[0]
 
@@ -113,7 +115,7 @@ def test_ranked_lists_satisfy_filters(client: TestClient, catalog: pd.DataFrame)
         }[which]
         params = [*_params(f), ("limit", 12), ("collapse", "false")]
         params += [("q", "soft cotton")] if which == "search" else []
-        body = client.get(url, params=params).json()
+        body = client.get(url, params=params, headers=service).json()
         expected = catalog[_mask(catalog, f)]
         allowed = set(expected.article_id) - ({article} if which == "similar" else set())
         got = [i["article_id"] for i in body["items"]]

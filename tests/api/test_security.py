@@ -110,14 +110,43 @@ def test_preferences_round_trip_and_unknown_fields(client: TestClient) -> None:
     assert client.put(url, json={}, headers=h).status_code == 200
 
 
+def test_preferences_read_edit_write_back(client: TestClient) -> None:
+    """A client GETs the preferences, changes one field and PUTs the same JSON back."""
+    h = _auth(client, TROUSERS_FAN)
+    url = f"/customers/{TROUSERS_FAN}/preferences"
+    first = {"favourite_colours": ["Black"], "style": "sharp tailoring"}
+    assert client.put(url, json=first, headers=h).status_code == 200
+    got = client.get(url, headers=h).json()
+    assert got["customer_id"] == TROUSERS_FAN and got["updated_at"]
+    edited = {**got, "style": "relaxed linen"}
+    r = client.put(url, json=edited, headers=h)
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert saved["style"] == "relaxed linen" and saved["favourite_colours"] == ["Black"]
+    assert saved["customer_id"] == TROUSERS_FAN and saved["updated_at"] >= got["updated_at"]
+    assert client.get(url, headers=h).json() == saved
+    client.put(url, json={}, headers=h)
+
+
+def test_preferences_body_for_another_customer_is_refused(client: TestClient) -> None:
+    h = _auth(client, TROUSERS_FAN)
+    url = f"/customers/{TROUSERS_FAN}/preferences"
+    before = client.get(url, headers=h).json()
+    body = {**before, "customer_id": "c" * 64, "style": "not saved"}
+    problem = _problem(client.put(url, json=body, headers=h), 422, "invalid-input")
+    assert problem["errors"][0]["field"] == "customer_id"
+    assert "path" in problem["errors"][0]["message"]
+    assert client.get(url, headers=h).json() == before
+
+
 def test_preferences_change_the_feed_at_once(client: TestClient) -> None:
     h = _auth(client, TROUSERS_FAN)
     url = f"/recommendations/{TROUSERS_FAN}?limit=12"
     client.put(f"/customers/{TROUSERS_FAN}/preferences", json={}, headers=h)
-    before = client.get(url).json()["items"]
+    before = client.get(url, headers=h).json()["items"]
     prefs = {"favourite_categories": ["Dress"], "style": "flowing summer dress"}
     client.put(f"/customers/{TROUSERS_FAN}/preferences", json=prefs, headers=h)
-    after = client.get(url)
+    after = client.get(url, headers=h)
     assert after.headers["x-cache"] == "miss"
     dresses = [i for i in after.json()["items"] if i["product_type_name"] == "Dress"]
     assert len(dresses) > sum(i["product_type_name"] == "Dress" for i in before)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from core.settings import QdrantSettings, Settings
+from core.settings import AuthSettings, QdrantSettings, Settings
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def test_unreachable_qdrant_is_503_within_the_timeout(
         index_dir=tmp_path / "index",
         db_path=tmp_path / "db",
         qdrant=QdrantSettings(timeout_s=1.0, retries=1),
+        auth=AuthSettings(mode="demo"),
     )
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json() == {"status": "ok"}

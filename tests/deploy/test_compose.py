@@ -89,3 +89,27 @@ def test_startup_order_follows_health(config: dict[str, Any]) -> None:
     assert api["deploy"]["replicas"] >= 2
     front = config["services"]["frontend"]["depends_on"]["api"]["condition"]
     assert front == "service_healthy"
+
+
+def test_env_example_names_every_secret_compose_requires() -> None:
+    required = set(re.findall(r"\$\{(\w+):\?", (ROOT / "docker-compose.yml").read_text()))
+    example = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^(\w+)=", example, flags=re.MULTILINE))
+    assert required == {"QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY"}
+    assert required <= named
+
+
+def test_env_example_once_filled_in_validates(tmp_path: Path) -> None:
+    example = (ROOT / ".env.example").read_text()
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY")
+    }
+    # As copied, every value still empty: compose says what to set.
+    copied = tmp_path / "copied.env"
+    copied.write_text(example)
+    result = _compose("--env-file", str(copied), "config", "-q", env=env)
+    assert result.returncode != 0 and "set QDRANT_API_KEY in .env" in result.stderr
+    filled = tmp_path / "filled.env"
+    filled.write_text(re.sub(r"^(\w+)=$", lambda m: f"{m[1]}={'x' * 40}", example, flags=re.M))
+    result = _compose("--env-file", str(filled), "config", "-q", env=env)
+    assert result.returncode == 0, result.stderr

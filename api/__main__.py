@@ -1,0 +1,65 @@
+"""`python -m api keys create|list|revoke`: API keys for services, merchandisers and admins.
+
+    python -m api keys create --role merchandiser --name pricing-team
+    python -m api keys list
+    python -m api keys revoke pricing-team
+
+`create` prints the new key once, alone on the last line; only its hash is stored (in
+`LOOKBOOK_DB_PATH`). Each change is also written to the audit trail (as the `cli` operator).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.audit import AuditLog
+from core.errors import InvalidInput, NotFound
+from core.keys import KEY_ROLES, KeyStore
+from core.settings import get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m api", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    keys = sub.add_parser("keys", help="create, list and revoke API keys")
+    actions = keys.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="a new key, printed once")
+    create.add_argument("--role", required=True, choices=KEY_ROLES)
+    create.add_argument("--name", required=True, help="what to revoke it by; never reused")
+    actions.add_parser("list", help="every key's name, role, dates (never the key)")
+    revoke = actions.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("name")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    db = get_settings().db_path
+    keys, audit = KeyStore(db), AuditLog(db)
+    try:
+        if args.action == "create":
+            record, key = keys.create(args.role, args.name)
+            audit.append("cli", "operator", "CLI", f"keys create {record.name}", 0)
+            print(f"Created the {record.role} key {record.name!r} in {db}.")
+            print("It is shown only now: send it as the X-API-Key header.")
+            print(key)
+        elif args.action == "list":
+            for k in keys.list():
+                state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+                print(f"{k.name}\t{k.role}\t{k.hint}…\tcreated {k.created_at}\t{state}")
+        else:
+            record = keys.revoke(args.name)
+            audit.append("cli", "operator", "CLI", f"keys revoke {record.name}", 0)
+            print(f"Revoked {record.name!r} ({record.role}) at {record.revoked_at}.")
+    except (InvalidInput, NotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        keys.close()
+        audit.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

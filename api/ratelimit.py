@@ -1,0 +1,98 @@
+"""Per-client request limits shared by every API process of the machine (OWASP API4).
+
+Each endpoint group has a rate in the `limits` notation (``60/minute``). A client is its API
+key's name when it sends a valid key, else its IP address. The count lives in a small SQLite
+file beside the database, so several API processes share it; the window is a sliding-window
+counter (the previous fixed window's count weighted by how much of it still overlaps), which
+has no burst of twice the rate at a window edge. Only accepted requests are counted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from limits import RateLimitItem, parse
+
+from core.db import Database
+from core.settings import RateLimitSettings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hits (
+    key TEXT NOT NULL,
+    window INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, window)
+) WITHOUT ROWID;
+"""
+#: Endpoint groups: (method, exact path or prefix ending in "/") → group.
+_GROUPS = {
+    ("GET", "/search"): "search",
+    ("POST", "/search/image"): "photo_search",
+    ("POST", "/session"): "session",
+}
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def group_of(method: str, path: str) -> str | None:
+    """The limited group a request falls in; every write not named above is ``write``."""
+    group = _GROUPS.get((method, path.rstrip("/") or "/"))
+    if group is None and method not in _READS:
+        return "write"
+    return group
+
+
+class RateLimiter:
+    """Sliding-window counters in SQLite (not durable: a crash may forget the last counts)."""
+
+    def __init__(self, path: Path, settings: RateLimitSettings) -> None:
+        self._db = Database(path, _SCHEMA, durable=False)
+        self._limits: dict[str, RateLimitItem] = {
+            name: parse(getattr(settings, name)) for name in type(settings).model_fields
+        }
+
+    def limit_of(self, group: str, service: bool) -> RateLimitItem:
+        return self._limits["service" if service else group]
+
+    def hit(self, group: str, client: str, *, service: bool = False) -> float | None:
+        """Count one request of ``client`` in ``group``; None when allowed, else the seconds
+        until a request would be allowed again (for Retry-After)."""
+        item = self.limit_of(group, service)
+        period, amount = float(item.get_expiry()), item.amount
+        now = time.time()
+        window = int(now // period)
+        weight = 1.0 - (now - window * period) / period  # share of the previous window left
+        key = f"{group}|{client}|{item}"
+        with self._db.transaction() as conn:
+            rows = dict(
+                conn.execute(
+                    "SELECT window, count FROM hits WHERE key = ? AND window >= ?",
+                    (key, window - 1),
+                ).fetchall()
+            )
+            current, previous = rows.get(window, 0), rows.get(window - 1, 0)
+            if previous * weight + current + 1 > amount:
+                return _retry_after(current, previous, amount, period, now - window * period)
+            if current == 0:
+                conn.execute("DELETE FROM hits WHERE key = ? AND window < ?", (key, window - 1))
+            conn.execute(
+                "INSERT INTO hits (key, window, count) VALUES (?, ?, 1) "
+                "ON CONFLICT (key, window) DO UPDATE SET count = count + 1",
+                (key, window),
+            )
+        return None
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _retry_after(current: int, previous: int, amount: int, period: float, elapsed: float) -> float:
+    """Seconds until ``previous·(1 − t/period) + current + 1 ≤ amount`` holds again."""
+    if current + 1 > amount:
+        # Wait for the next window, where this one's count becomes the decaying previous.
+        into_next = period * max(0.0, 1.0 - (amount - 1) / current) if current else 0.0
+        wait = period - elapsed + into_next
+    else:
+        wait = period * (1.0 - (amount - current - 1) / previous) - elapsed
+    return float(max(1, math.ceil(wait)))

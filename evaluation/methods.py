@@ -1,0 +1,227 @@
+"""One evaluation split: build the index before it, predict 12 articles per customer, score."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from scoring.blend import Weights
+from scoring.metrics import coverage, mean_average_precision, recall_at_k
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from indexer.dataset.read import Dataset
+    from ranking.index import Snapshot
+    from ranking.pool import Pool
+
+log = logging.getLogger(__name__)
+EPOCH = date(1970, 1, 1)
+K = 12
+#: Single-signal and default blends scored from the same candidate pool.
+BLENDS = {
+    "ALS alone": Weights(1.0, 0.0, 0.0),
+    "text alone": Weights(0.0, 1.0, 0.0),
+    "image alone": Weights(0.0, 0.0, 1.0),
+    "blend 0.5/0.3/0.2": Weights(0.5, 0.3, 0.2),
+}
+GRID_STEP = 0.1
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    start: int  # first held-out day (days since epoch)
+    end: int  # last held-out day, inclusive
+
+
+@dataclass
+class MethodScore:
+    map12: float
+    recall12: float
+    coverage: float
+    ms_per_customer: float
+
+
+@dataclass
+class SplitResult:
+    split: Split
+    customers: int
+    eligible: int
+    methods: dict[str, MethodScore] = field(default_factory=dict)
+    best_weights: dict[str, float] | None = None
+    grid: list[tuple[dict[str, float], float]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "customers_scored": self.customers,
+            "eligible": self.eligible,
+            "methods": {k: vars(v) for k, v in self.methods.items()},
+            "best_weights": self.best_weights,
+            "grid_top": [{"weights": w, "map12": m} for w, m in self.grid[:10]],
+        }
+
+
+def held_out(ds: Dataset, split: Split) -> dict[str, set[str]]:
+    """What each customer bought in the held-out window (distinct article ids)."""
+    tx = ds.transactions
+    mask = (tx.day >= split.start) & (tx.day <= split.end)
+    cids = ds.customers["customer_id"].to_numpy()[tx.customer_idx[mask]]
+    aids = ds.articles["article_id"].to_numpy()[tx.article_idx[mask]]
+    truth: dict[str, set[str]] = {}
+    for c, a in zip(cids, aids, strict=True):
+        truth.setdefault(str(c), set()).add(str(a))
+    return truth
+
+
+def weight_grid(step: float = GRID_STEP) -> list[Weights]:
+    """Every (cf, text, image) on the simplex with the given step (no all-zero)."""
+    n = round(1 / step)
+    return [
+        Weights(i / n, j / n, (n - i - j) / n)
+        for i, j in itertools.product(range(n + 1), repeat=2)
+        if i + j <= n
+    ]
+
+
+def _build(split: Split, ds_dir: Path, settings: Settings, tmp: Path) -> Snapshot:
+    from core.store import open_store
+    from indexer.build.pipeline import build
+    from ranking.index import LiveIndex
+
+    until = EPOCH + timedelta(days=split.start)
+    # Text and image vectors do not depend on sales: the second split reuses the first's.
+    update = {"index_dir": tmp / split.name, "db_path": tmp / "eval.db", "cache_dir": tmp / "cache"}
+    s = settings.model_copy(update=update)
+    build(s, data_dir=ds_dir, until=until)
+    return LiveIndex(s, open_store(s)).snapshot()
+
+
+def _ids(pool: Pool, weights: Weights, collapse: bool = False) -> list[str]:
+    from ranking.pool import page_of
+
+    ranked = page_of(pool, weights, limit=K, offset=0, collapse=collapse)
+    return [r.payload["article_id"] for r in ranked.records]
+
+
+def _predict(
+    snap: Snapshot,
+    settings: Settings,
+    customers: list[str],
+    popular: list[str],
+    seed: int,
+    blends: dict[str, Weights],
+    keep_pools: bool,
+) -> tuple[dict[str, list[list[str]]], dict[str, float], list[Pool]]:
+    """Predictions of every method for each customer, ms per customer, and (if asked) the
+    blend pools: kept only for the weight search, as 20,000 of them would not fit in RAM."""
+    from ranking.feed import feed_pool
+    from ranking.request import ListFilters, Page
+    from ranking.taste import load_customer
+
+    rng = np.random.default_rng(seed)
+    catalog = [r.payload["article_id"] for r in snap.reader.scroll("articles", limit=10**7)]
+    preds: dict[str, list[list[str]]] = {}
+    ms: dict[str, float] = {}
+    pools: list[Pool] = []
+    everything = ListFilters()
+
+    def add(name: str, ids: list[str], seconds: float) -> None:
+        preds.setdefault(name, []).append(ids)
+        ms[name] = ms.get(name, 0.0) + seconds * 1000
+
+    for cid in tqdm(customers, desc="customers", unit="cust"):
+        t0 = time.perf_counter()
+        pool, _ = feed_pool(
+            snap, settings, cid, None, everything, Page(K, 0, False), exclude_bought=False
+        )
+        t_pool = time.perf_counter() - t0
+        if keep_pools:
+            pools.append(pool)
+        for name, w in blends.items():
+            t1 = time.perf_counter()
+            add(name, _ids(pool, w), t_pool + time.perf_counter() - t1)
+        t1 = time.perf_counter()
+        served, _ = feed_pool(snap, settings, cid, None, everything, Page(K, 0, True))
+        add(
+            "blend as served (bought excluded, variants collapsed)",
+            _ids(served, BLENDS["blend 0.5/0.3/0.2"], True),
+            time.perf_counter() - t1,
+        )
+        t1 = time.perf_counter()
+        add(
+            "random",
+            [catalog[i] for i in rng.choice(len(catalog), K, replace=False)],
+            time.perf_counter() - t1,
+        )
+        add("popular last week", popular, 0.0)
+        t1 = time.perf_counter()
+        recent = load_customer(snap, cid).recent
+        add(
+            "repurchase, then popular",
+            list(dict.fromkeys(recent + popular))[:K],
+            time.perf_counter() - t1,
+        )
+    n = max(len(customers), 1)
+    return preds, {k: v / n for k, v in ms.items()}, pools
+
+
+def run_split(
+    split: Split,
+    ds: Dataset,
+    data_dir: Path,
+    settings: Settings,
+    tmp: Path,
+    *,
+    sample: int | None,
+    seed: int,
+    tune: bool = False,
+    tuned: dict[str, float] | None = None,
+) -> SplitResult:
+    """Build before the split, predict for (a sample of) its customers, score every method."""
+    log.info("split %s: building the index from the days before it", split.name)
+    snap = _build(split, data_dir, settings, tmp)
+    truth = held_out(ds, split)
+    customers = sorted(truth)
+    if sample is not None and sample < len(customers):
+        rng = np.random.default_rng(seed)
+        customers = sorted(rng.choice(customers, sample, replace=False).tolist())
+    popular = [
+        r.payload["article_id"]
+        for r in snap.reader.scroll("articles", order_by=("sales_7d", "desc"), limit=K)
+    ]
+    blends = dict(BLENDS)
+    if tuned is not None:
+        blends["blend, tuned on validation"] = Weights(**tuned)
+    preds, ms, pools = _predict(snap, settings, customers, popular, seed, blends, tune)
+    actual = [truth[c] for c in customers]
+    result = SplitResult(split, len(customers), len(truth))
+    size = len(snap.manifest) and int(snap.manifest["articles"])
+    for name, p in preds.items():
+        result.methods[name] = MethodScore(
+            map12=mean_average_precision(actual, p, K),
+            recall12=float(np.mean([recall_at_k(a, q, K) for a, q in zip(actual, p, strict=True)])),
+            coverage=coverage(p, size),
+            ms_per_customer=round(ms[name], 2),
+        )
+    if tune:
+        result.grid = _grid_search(pools, actual)
+        result.best_weights = result.grid[0][0]
+    snap.reader.close()
+    return result
+
+
+def _grid_search(pools: list[Pool], actual: list[set[str]]) -> list[tuple[dict[str, float], float]]:
+    scored = []
+    for w in tqdm(weight_grid(), desc="weight grid", unit="w"):
+        preds = [_ids(p, w) for p in pools]
+        scored.append((w.as_dict(), mean_average_precision(actual, preds, K)))
+    scored.sort(key=lambda wm: -wm[1])
+    return scored

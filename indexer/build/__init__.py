@@ -1,0 +1,1 @@
+"""Building an index version from a catalog: `pipeline.build`."""

@@ -1,0 +1,1 @@
+"""Reading and validating a catalog in the H&M format: `read.load` and `read.validate`."""

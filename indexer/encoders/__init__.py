@@ -1,1 +1,0 @@
-"""Text and image encoders. Import the submodules: heavy libraries load only when used."""

@@ -1,0 +1,1 @@
+"""The synthetic world in the H&M format: `world.generate` writes it."""

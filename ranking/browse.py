@@ -1,0 +1,152 @@
+"""Filtered browsing with facets and sorts, and trending (DESIGN §6 `GET /articles`, `/trending`).
+
+With a text query `q`, the matching set is the `SEMANTIC_TOP` articles nearest to the query's
+text embedding under the other filters (semantic retrieval has no natural cut-off); sorts,
+counts and facets then apply to that set through an id condition. Pages come from the store;
+counts, facets, price bounds and trending's ranking from the snapshot's columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from core.settings import Settings
+from core.store.base import Filter, Record, VectorQuery
+from ranking.index import Snapshot
+from ranking.request import ListFilters, to_store
+
+Sort = Literal["relevance", "price_asc", "price_desc", "newest", "trending"]
+SEMANTIC_TOP = 200
+#: Articles scanned for a collapsed trending list (one per product_code).
+TRENDING_POOL = 300
+#: Facet name → payload field; "category" also filters product_group_name.
+FACETS = {
+    "category": "product_type_name",
+    "product_group": "product_group_name",
+    "colour": "colour_group_name",
+    "index_group": "index_group_name",
+}
+_FILTER_OF_FACET = {
+    "category": "category",
+    "product_group": "category",
+    "colour": "colour",
+    "index_group": "index_group",
+}
+_ORDER: dict[str, tuple[str, Literal["asc", "desc"]]] = {
+    "relevance": ("trend_score", "desc"),
+    "trending": ("trend_score", "desc"),
+    "price_asc": ("price", "asc"),
+    "price_desc": ("price", "desc"),
+    "newest": ("first_sale_day", "desc"),
+}
+
+
+@dataclass
+class BrowsePage:
+    records: list[Record]
+    scores: list[float | None]
+    total: int
+    facets: dict[str, dict[str, int]]
+    price_range: tuple[float, float] | None
+
+
+def _semantic_ids(snap: Snapshot, flt: Filter, q_vec: list[float]) -> tuple[list[int], list[float]]:
+    hits = snap.reader.search("articles", VectorQuery("text", q_vec, SEMANTIC_TOP), flt)
+    return [h.id for h in hits], [float(h.score or 0.0) for h in hits]
+
+
+def _filter(
+    snap: Snapshot, settings: Settings, f: ListFilters, q_vec: list[float] | None
+) -> tuple[Filter, list[int], list[float]]:
+    """The store filter for ``f``, restricted to the semantic matches of ``q`` when given."""
+    flt = to_store(f, settings.shop.price_multiplier)
+    if q_vec is None:
+        return flt, [], []
+    ids, scores = _semantic_ids(snap, flt, q_vec)
+    return replace(flt, only_ids=tuple(ids)), ids, scores
+
+
+def browse(
+    snap: Snapshot,
+    settings: Settings,
+    f: ListFilters,
+    *,
+    q_vec: list[float] | None,
+    sort: Sort,
+    limit: int,
+    offset: int,
+) -> BrowsePage:
+    """One page of the filtered catalog, its total, facets and price range."""
+    flt, ids, sims = _filter(snap, settings, f, q_vec)
+    if q_vec is not None and sort == "relevance":
+        page_ids = ids[offset : offset + limit]
+        records = snap.reader.retrieve("articles", page_ids)
+        scores: list[float | None] = list(sims[offset : offset + limit])
+        total = len(ids)
+    else:
+        records = snap.reader.scroll(
+            "articles", flt, order_by=_ORDER[sort], limit=limit, offset=offset
+        )
+        scores = [None] * len(records)
+        total = snap.columns.count(flt)
+    return BrowsePage(
+        records=records,
+        scores=scores,
+        total=total,
+        facets=facets(snap, settings, f, q_vec),
+        price_range=price_range(snap, settings, f, q_vec),
+    )
+
+
+def facets(
+    snap: Snapshot, settings: Settings, f: ListFilters, q_vec: list[float] | None
+) -> dict[str, dict[str, int]]:
+    """Counts per value of each facet field under the *other* active filters."""
+    out: dict[str, dict[str, int]] = {}
+    for name, key in FACETS.items():
+        flt, _, _ = _filter(snap, settings, f.without(_FILTER_OF_FACET[name]), q_vec)
+        out[name] = snap.columns.facet(key, flt, limit=200)
+    return out
+
+
+def price_range(
+    snap: Snapshot, settings: Settings, f: ListFilters, q_vec: list[float] | None
+) -> tuple[float, float] | None:
+    """Lowest and highest shop price under every filter except the price range."""
+    flt, _, _ = _filter(snap, settings, f.without("price"), q_vec)
+    bounds = snap.columns.bounds("price", flt)
+    if bounds is None:
+        return None
+    m = settings.shop.price_multiplier
+    return round(float(bounds[0]) * m, 2), round(float(bounds[1]) * m, 2)
+
+
+def trending(
+    snap: Snapshot,
+    settings: Settings,
+    f: ListFilters,
+    *,
+    window_days: int,
+    limit: int,
+    offset: int,
+    collapse: bool,
+) -> tuple[list[Record], int]:
+    """Top sellers of the last `window_days` days under the filters (ties by article id)."""
+    flt = to_store(f, settings.shop.price_multiplier)
+    key = "sales_7d" if window_days == 7 else "sales_30d"
+    if not collapse:
+        records = snap.reader.scroll(
+            "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
+        )
+        return records, snap.columns.count(flt)
+    # Rank and collapse the slim rows; only the page is read in full.
+    pool = snap.columns.top(key, flt, max(TRENDING_POOL, 3 * (offset + limit)))
+    seen: set[str] = set()
+    kept = []
+    for r in pool:
+        if r.payload["product_code"] not in seen:
+            seen.add(r.payload["product_code"])
+            kept.append(r)
+    page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
+    return page, len(kept)

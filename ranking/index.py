@@ -1,0 +1,142 @@
+"""The served index: the current version's reader and models, switched without a restart.
+
+`LiveIndex.snapshot()` is cheap: it looks at the published version at most every
+`CHECK_EVERY_S` seconds and, when a newer version appeared, opens it and swaps it in. The
+previous snapshot stays open until the next switch so requests still holding it finish; the
+one before it is closed then.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.catalog import INDEX_FORMAT
+from core.errors import IndexNotReady
+from core.settings import Settings
+from core.store.base import Store, StoreReader
+from encoders.image import ImageEncoder, load_image_encoder
+from encoders.text import TextEncoder, load_text_encoder
+from ranking.columns import Columns
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 1.0
+
+
+@dataclass
+class Snapshot:
+    """One published version as the API sees it."""
+
+    version: str
+    reader: StoreReader
+    models_dir: Path
+    manifest: dict[str, Any]
+    text_encoder: TextEncoder
+    columns: Columns
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @cached_property
+    def image_encoder(self) -> ImageEncoder:
+        with self._lock:
+            return load_image_encoder(self.models_dir / "image")
+
+    @property
+    def as_of_day(self) -> int:
+        return int(self.manifest["as_of_day"])
+
+    def embed_text(self, text: str) -> npt.NDArray[np.float32]:
+        vectors = self.text_encoder.encode([text])
+        return np.asarray(vectors[0], dtype=np.float32)
+
+
+class LiveIndex:
+    """Holds the current snapshot and switches to a newly published version."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+        self._current: Snapshot | None = None
+        self._previous: Snapshot | None = None
+        self._checked = 0.0
+        self._refused: set[str] = set()
+        self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot to serve this request from; raises IndexNotReady if none is published."""
+        now = time.monotonic()
+        current = self._current
+        if current is not None and now - self._checked < CHECK_EVERY_S:
+            return current
+        with self._lock:
+            self._checked = now
+            version = self.store.current_version()
+            if version is None:
+                if self._current is not None:
+                    return self._current
+                raise IndexNotReady("no index version is published yet: run `make index`")
+            if self._current is None or self._current.version != version:
+                try:
+                    self._switch(version)
+                except IndexNotReady as exc:
+                    if self._current is None:
+                        raise
+                    # Keep serving the version in hand rather than failing every request.
+                    if version not in self._refused:
+                        self._refused.add(version)
+                        log.error("not switching to %s: %s", version, exc)
+            assert self._current is not None
+            return self._current
+
+    def _switch(self, version: str) -> None:
+        models_dir = self.settings.index_dir / "models" / version
+        try:
+            manifest = json.loads((models_dir / "manifest.json").read_text())
+        except FileNotFoundError as exc:
+            raise IndexNotReady(f"version {version} has no models at {models_dir}") from exc
+        found = manifest.get("format", 1)
+        if found != INDEX_FORMAT:
+            raise IndexNotReady(
+                f"version {version} is in index format {found} and this API reads format "
+                f"{INDEX_FORMAT}: rebuild the index (`make index`)"
+            )
+        reader = self.store.open_reader(version)
+        try:
+            # Queries are embedded as the catalog was: same model, same precision.
+            text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
+            columns = Columns.load(reader, _article_ids(models_dir))
+        except BaseException:
+            reader.close()
+            raise
+        snap = Snapshot(version, reader, models_dir, manifest, text, columns)
+        if self._previous is not None:
+            self._previous.reader.close()
+        self._previous, self._current = self._current, snap
+        log.info("serving index version %s", version)
+
+    def _text(self, name: str, precision: str) -> TextEncoder:
+        key = (name, precision)
+        if key not in self._text_encoders:
+            self._text_encoders[key] = load_text_encoder(name, precision)
+        return self._text_encoders[key]
+
+    def close(self) -> None:
+        with self._lock:
+            for snap in (self._previous, self._current):
+                if snap is not None:
+                    snap.reader.close()
+            self._previous = self._current = None
+
+
+def _article_ids(models_dir: Path) -> list[str]:
+    with np.load(models_dir / "ids.npz", allow_pickle=False) as ids:
+        return [str(a) for a in ids["article_id"]]

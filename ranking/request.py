@@ -1,0 +1,69 @@
+"""What a ranking request asks for: the list filters, their store filter, and the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from core.store.base import AnyOf, Condition, Filter, Match, Range
+
+HALF_CENT = 0.005
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """`category` matches product_type_name or product_group_name; values are OR-ed."""
+
+    category: tuple[str, ...] = ()
+    colour: tuple[str, ...] = ()
+    index_group: tuple[str, ...] = ()
+    min_price: float | None = None
+    max_price: float | None = None
+
+    def without(self, name: str) -> ListFilters:
+        """The same filters with one dropped (facet counts under the *other* filters)."""
+        if name in ("min_price", "max_price", "price"):
+            return replace(self, min_price=None, max_price=None)
+        if name == "category":
+            return replace(self, category=())
+        if name == "colour":
+            return replace(self, colour=())
+        if name == "index_group":
+            return replace(self, index_group=())
+        raise ValueError(f"unknown filter {name!r}")
+
+    def cache_key(self) -> tuple[object, ...]:
+        return (self.category, self.colour, self.index_group, self.min_price, self.max_price)
+
+
+@dataclass
+class Page:
+    """Which slice of a ranked list to answer; ``collapse`` keeps one article per product."""
+
+    limit: int = 12
+    offset: int = 0
+    collapse: bool = True
+
+
+def to_store(
+    f: ListFilters,
+    multiplier: float,
+    *,
+    exclude_ids: tuple[int, ...] = (),
+    extra: tuple[Condition, ...] = (),
+) -> Filter:
+    """The store filter; shop prices are divided by the multiplier to match stored prices."""
+    must: list[Condition] = list(extra)
+    if f.category:
+        must.append(
+            AnyOf((Match("product_type_name", f.category), Match("product_group_name", f.category)))
+        )
+    if f.colour:
+        must.append(Match("colour_group_name", f.colour))
+    if f.index_group:
+        must.append(Match("index_group_name", f.index_group))
+    if f.min_price is not None or f.max_price is not None:
+        # Bounds apply to the shown price (rounded to cents): half a cent of tolerance.
+        lo = None if f.min_price is None else (f.min_price - HALF_CENT) / multiplier
+        hi = None if f.max_price is None else (f.max_price + HALF_CENT - 1e-9) / multiplier
+        must.append(Range("price", gte=lo, lte=hi))
+    return Filter(must=tuple(must), exclude_ids=exclude_ids)

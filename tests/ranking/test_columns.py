@@ -1,0 +1,103 @@
+"""The columnar copy answers counts, facets, price bounds and slim records as the store does."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from core.store import open_store
+from core.store.base import AnyOf, Filter, Match, Range
+from ranking.columns import Columns
+from ranking.index import _article_ids
+from ranking.pool import SLIM
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def reader_and_columns(tiny_settings: Any, tiny_index: Any) -> Any:
+    reader = open_store(tiny_settings).open_reader()
+    models = tiny_settings.index_dir / "models" / reader.version
+    yield reader, Columns.load(reader, _article_ids(models))
+    reader.close()
+
+
+def _random_filters(reader: Any, n: int, seed: int) -> list[Filter]:
+    arts = reader.scroll("articles", limit=10_000)
+    values = {
+        k: sorted({r.payload[k] for r in arts})
+        for k in (
+            "product_type_name",
+            "product_group_name",
+            "colour_group_name",
+            "index_group_name",
+        )
+    }
+    ids = [r.id for r in arts]
+    prices = sorted(r.payload["price"] for r in arts)
+    rng = random.Random(seed)
+    out = [Filter()]
+    for _ in range(n):
+        must: list[Any] = []
+        if rng.random() < 0.6:
+            cats = tuple(rng.sample(values["product_type_name"], 2))
+            groups = tuple(rng.sample(values["product_group_name"], 1))
+            must.append(
+                AnyOf((Match("product_type_name", cats), Match("product_group_name", groups)))
+            )
+        if rng.random() < 0.5:
+            must.append(
+                Match("colour_group_name", tuple(rng.sample(values["colour_group_name"], 2)))
+            )
+        if rng.random() < 0.5:
+            # Bounds just outside two prices: the engine's float index is not exact at a bound
+            # equal to a stored value (gte=p can miss p); the API's bounds never are.
+            lo, hi = sorted(rng.sample(prices, 2))
+            must.append(
+                Range("price", gte=lo - 1e-9 if rng.random() < 0.7 else None, lte=hi + 1e-9)
+            )
+        must_not = (
+            (Match("index_group_name", (rng.choice(values["index_group_name"]),)),)
+            if rng.random() < 0.3
+            else ()
+        )
+        exclude = tuple(rng.sample(ids, 20)) if rng.random() < 0.3 else ()
+        only = tuple(rng.sample(ids, 60)) if rng.random() < 0.3 else None
+        out.append(Filter(tuple(must), exclude, must_not, only))
+    return out
+
+
+def test_counts_facets_and_bounds_agree_with_the_store(reader_and_columns: Any) -> None:
+    reader, columns = reader_and_columns
+    assert len(columns) == reader.count("articles")
+    for flt in _random_filters(reader, 60, seed=4):
+        assert columns.count(flt) == reader.count("articles", flt), flt
+        for key in ("product_type_name", "colour_group_name", "index_group_name"):
+            assert columns.facet(key, flt, limit=200) == reader.facet("articles", key, flt, 200)
+        lo = reader.scroll("articles", flt, order_by=("price", "asc"), limit=1)
+        hi = reader.scroll("articles", flt, order_by=("price", "desc"), limit=1)
+        expected = (lo[0].payload["price"], hi[0].payload["price"]) if lo else None
+        assert columns.bounds("price", flt) == expected
+
+
+def test_slim_records_equal_the_stores_slim_payloads(reader_and_columns: Any) -> None:
+    reader, columns = reader_and_columns
+    ids = [r.id for r in reader.scroll("articles", limit=50)]
+    ids = [ids[5], ids[0], 10**15, ids[5], *ids[10:20]]  # an unknown id and a duplicate
+    from_store = reader.retrieve("articles", ids, payload_fields=SLIM)
+    from_columns = columns.records(ids)
+    assert [r.id for r in from_columns] == [r.id for r in from_store]
+    for a, b in zip(from_columns, from_store, strict=True):
+        assert {k: a.payload.get(k) for k in SLIM} == {k: b.payload.get(k) for k in SLIM}
+
+
+def test_top_by_a_number_equals_the_stores_ordered_scroll(reader_and_columns: Any) -> None:
+    reader, columns = reader_and_columns
+    for flt in _random_filters(reader, 30, seed=8):
+        for key in ("trend_score", "sales_7d", "sales_30d"):
+            for n in (1, 12, 50):
+                expected = reader.scroll("articles", flt, order_by=(key, "desc"), limit=n)
+                got = columns.top(key, flt, n)
+                assert [r.id for r in got] == [r.id for r in expected], (key, flt)
