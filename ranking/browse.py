@@ -140,13 +140,25 @@ def trending(
             "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
         )
         return records, snap.columns.count(flt)
-    # Rank and collapse the slim rows; only the page is read in full.
-    pool = snap.columns.top(key, flt, max(TRENDING_POOL, 3 * (offset + limit)))
+    # Rank and collapse the slim rows, widening the pool until it holds the page's products;
+    # only the page is read in full.
+    n = max(TRENDING_POOL, 3 * (offset + limit))
+    while True:
+        pool = snap.columns.top(key, flt, n)
+        kept = _best_of_each_product(pool)
+        if len(kept) >= offset + limit or len(pool) < n:
+            break
+        n *= 4
+    page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
+    return page, snap.columns.distinct("product_code", flt, having=key)
+
+
+def _best_of_each_product(ranked: list[Record]) -> list[Record]:
+    """The first (best-selling) record of each product_code, in order."""
     seen: set[str] = set()
     kept = []
-    for r in pool:
+    for r in ranked:
         if r.payload["product_code"] not in seen:
             seen.add(r.payload["product_code"])
             kept.append(r)
-    page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
-    return page, len(kept)
+    return kept

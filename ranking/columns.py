@@ -162,6 +162,15 @@ class Columns:
     def count(self, flt: Filter | None) -> int:
         return int(self.mask(flt).sum())
 
+    def distinct(self, key: str, flt: Filter | None, having: str | None = None) -> int:
+        """How many values of a keyword field the matching rows have (only rows with a
+        ``having`` number, when given): the products of a list collapsed by product_code."""
+        mask = self.mask(flt)
+        if having is not None:
+            mask &= ~np.isnan(self._numbers[having])
+        codes = self._codes[key][mask]
+        return int(np.unique(codes[codes >= 0]).size)
+
     def facet(self, key: str, flt: Filter | None, limit: int = 100) -> dict[str, int]:
         """Counts of each value of a keyword field among matching rows, largest first."""
         codes = self._codes[key][self.mask(flt)]

@@ -44,7 +44,8 @@ def preference_boost(prefs: Preferences | None, multiplier: float) -> Boost | No
         if p["colour_group_name"].lower() in cols:
             b += 0.15
             why.append(f"in your colour {p['colour_group_name'].lower()}")
-        price = float(p["price"]) * multiplier
+        # The price the shop shows (to the cent), as the price filter compares it.
+        price = round(float(p["price"]) * multiplier, 2)
         lo, hi = prefs.min_price, prefs.max_price
         if (lo is not None and price < lo) or (hi is not None and price > hi):
             b -= 0.20

@@ -9,9 +9,11 @@ current version and notice when a newer one is published.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from core.errors import BuildError
 
 ARTICLES = "articles"
 CUSTOMERS = "customers"
@@ -191,8 +193,20 @@ class StoreWriter(ABC):
         """Write points; called in batches."""
 
     @abstractmethod
-    def finish(self) -> dict[str, int]:
-        """Flush and optimise; returns the point count per collection (for verification)."""
+    def finish(self, expected: Mapping[str, int] | None = None) -> dict[str, int]:
+        """Flush and optimise; returns the point count per collection. With ``expected``, a
+        count that differs raises `BuildError` before the version is marked finished, so it is
+        never listed, published or opened."""
+
+
+def check_counts(counts: Mapping[str, int], expected: Mapping[str, int] | None) -> None:
+    """`BuildError` when a collection's point count is not the expected one."""
+    for name, n in (expected or {}).items():
+        if counts.get(name) != n:
+            raise BuildError(
+                f"verification failed: {name} has {counts.get(name)} points, expected {n}; "
+                "the version was not published"
+            )
 
 
 class Store(ABC):

@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from core.store.base import (
     Point,
     Store,
     StoreWriter,
+    check_counts,
 )
 from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
@@ -148,7 +149,7 @@ class EdgeWriter(StoreWriter):
             op = qe.UpdateOperation.upsert_points([_to_point(p) for p in points])
             self._shards[collection].update(op)
 
-    def finish(self) -> dict[str, int]:
+    def finish(self, expected: Mapping[str, int] | None = None) -> dict[str, int]:
         counts: dict[str, int] = {}
         for name, shard in self._shards.items():
             started = time.perf_counter()
@@ -165,6 +166,7 @@ class EdgeWriter(StoreWriter):
                 time.perf_counter() - started,
             )
         self._shards.clear()
+        check_counts(counts, expected)
         marker = {"version": self.version, "counts": counts, "finished_at": time.time()}
         _write_atomic(self._vdir / MARKER, json.dumps(marker))
         return counts

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from qdrant_client import QdrantClient
@@ -23,7 +23,14 @@ from qdrant_client import models as qm
 from core.catalog import point_id
 from core.errors import BuildError, IndexNotReady, NotFound
 from core.settings import QdrantSettings
-from core.store.base import Collection, CollectionSpec, Point, Store, StoreWriter
+from core.store.base import (
+    Collection,
+    CollectionSpec,
+    Point,
+    Store,
+    StoreWriter,
+    check_counts,
+)
 from core.store.filters import check_version_name
 from core.store.server_reader import P, ServerReader, T, guarded
 
@@ -96,11 +103,12 @@ class ServerWriter(StoreWriter):
         if structs:
             self._do(self._client.upsert, name, points=structs, wait=True)
 
-    def finish(self) -> dict[str, int]:
+    def finish(self, expected: Mapping[str, int] | None = None) -> dict[str, int]:
         counts: dict[str, int] = {}
         for c in self._created:
             name = collection_name(c, self.version)
             counts[c] = self._do(self._client.count, name, exact=True).count
+        check_counts(counts, expected)
         if not self._do(self._client.collection_exists, META):
             # No vectors: the collection only holds one small record per finished version.
             guarded(0, self._client.create_collection, META, vectors_config={})
