@@ -89,11 +89,10 @@ class AccessMiddleware:
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", rid.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                ]
+                headers = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = headers
                 for k, v in message["headers"]:
                     if k.lower() == b"x-cache":
                         state["cache"] = v.decode()
@@ -127,9 +126,10 @@ class AccessMiddleware:
             # A chunked body declares no length: read it here, up to the cap, then replay it.
             buffered = await _read_capped(receive)
             if buffered is None:
+                # Close the connection: the rest of the body is never read.
                 detail = f"body: over the {MAX_BODY} byte limit"
                 await _send_problem(
-                    send, 413, "payload-too-large", "Payload too large", detail, path
+                    send, 413, "payload-too-large", "Payload too large", detail, path, _CLOSE
                 )
                 return
             receive = _replay(buffered, receive)
@@ -141,9 +141,11 @@ class AccessMiddleware:
                     headers.get("authorization"), headers.get("x-api-key")
                 )
             except AuthError as exc:
-                await _send_problem(
-                    send, 401, "unauthorized", "Unauthorized", exc.detail, path, _BEARER
-                )
+                # Refused credentials count against the sign-in limit: no guessing at speed.
+                if not await self._limited(access, scope, None, send, group="session"):
+                    await _send_problem(
+                        send, 401, "unauthorized", "Unauthorized", exc.detail, path, _BEARER
+                    )
                 return
             if await self._limited(access, scope, principal, send):
                 return
@@ -166,10 +168,15 @@ class AccessMiddleware:
                 )
 
     async def _limited(
-        self, access: Access, scope: Scope, principal: Principal | None, send: Send
+        self,
+        access: Access,
+        scope: Scope,
+        principal: Principal | None,
+        send: Send,
+        group: str | None = None,
     ) -> bool:
         """Count the request against its group's limit; answer 429 (True) when over it."""
-        group = group_of(scope["method"], scope["path"])
+        group = group or group_of(scope["method"], scope["path"])
         if group is None:
             return False
         if principal is not None and principal.key_name:
@@ -284,6 +291,7 @@ class AccessMiddleware:
 
 
 _BEARER = ((b"www-authenticate", b"Bearer"),)
+_CLOSE = ((b"connection", b"close"),)
 
 
 async def _send_problem(
