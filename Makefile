@@ -33,7 +33,8 @@ validate: $(DATA)/articles.csv
 	$(PY) -m indexer validate $(DATA)
 
 INDEX_DIR ?= var/index
-DEMO_ENV = LOOKBOOK_DATA_DIR=$(DATA) LOOKBOOK_INDEX_DIR=$(INDEX_DIR)
+# The demo signs in as sample customers (POST /session); a shop sets LOOKBOOK_AUTH__MODE=oidc.
+DEMO_ENV = LOOKBOOK_DATA_DIR=$(DATA) LOOKBOOK_INDEX_DIR=$(INDEX_DIR) LOOKBOOK_AUTH__MODE=demo
 
 # The demo index is built once; `make index` always builds a new version.
 $(INDEX_DIR)/store/CURRENT: $(DATA)/articles.csv | $(STAMP)
@@ -89,7 +90,8 @@ clean:
 
 # A tiny world, its index and the API on it: what the browser tests run against.
 E2E := var/e2e
-E2E_ENV := LOOKBOOK_DATA_DIR=$(E2E)/data LOOKBOOK_INDEX_DIR=$(E2E)/index LOOKBOOK_DB_PATH=$(E2E)/lookbook.db
+E2E_ENV := LOOKBOOK_DATA_DIR=$(E2E)/data LOOKBOOK_INDEX_DIR=$(E2E)/index LOOKBOOK_DB_PATH=$(E2E)/lookbook.db \
+	LOOKBOOK_AUTH__MODE=demo
 API_PORT ?= 8000
 
 $(E2E)/data/articles.csv: | $(STAMP)

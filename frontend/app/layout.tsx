@@ -5,6 +5,8 @@ import "./globals.css";
 import { SiteFooter } from "@/components/layout/site-footer";
 import { SiteHeader } from "@/components/layout/site-header";
 import { MotionProvider } from "@/components/motion/motion-provider";
+import { NonceProvider } from "@/components/security/nonce-provider";
+import { requestNonce } from "@/lib/nonce";
 
 export const metadata: Metadata = {
   title: { default: "Lookbook", template: "%s · Lookbook" },
@@ -13,7 +15,8 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#ffffff" };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const nonce = await requestNonce();
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col">
@@ -23,13 +26,15 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
         >
           Skip to content
         </a>
-        <MotionProvider>
-          <SiteHeader />
-          <main id="main" className="flex-1">
-            {children}
-          </main>
-          <SiteFooter />
-        </MotionProvider>
+        <NonceProvider nonce={nonce}>
+          <MotionProvider>
+            <SiteHeader />
+            <main id="main" className="flex-1">
+              {children}
+            </main>
+            <SiteFooter />
+          </MotionProvider>
+        </NonceProvider>
       </body>
     </html>
   );

@@ -115,6 +115,13 @@ export async function startStack(): Promise<Stack> {
       LOOKBOOK_DATA_DIR: E2E_DATA,
       LOOKBOOK_INDEX_DIR: E2E_INDEX,
       LOOKBOOK_DB_PATH: db,
+      // The demo sign-in (a bearer token for any known customer id), as the tests sign in.
+      LOOKBOOK_AUTH__MODE: "demo",
+      // Every test signs in and searches from this one address: limits of their own.
+      LOOKBOOK_RATE_LIMIT__SESSION: "1000/minute",
+      LOOKBOOK_RATE_LIMIT__SEARCH: "1000/minute",
+      LOOKBOOK_RATE_LIMIT__PHOTO_SEARCH: "1000/minute",
+      LOOKBOOK_RATE_LIMIT__WRITE: "1000/minute",
       HF_HUB_OFFLINE: "1",
       TRANSFORMERS_OFFLINE: "1",
     },

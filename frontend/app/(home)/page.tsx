@@ -14,7 +14,7 @@ export default async function HomePage() {
   const session = await getSession();
   const [trending, feed] = await Promise.allSettled([
     getTrending({ limit: 12 }),
-    session ? getFeed(session.customerId, { limit: 8 }) : Promise.resolve(null),
+    session ? getFeed(session, { limit: 8 }) : Promise.resolve(null),
   ]);
   // Trending is the page's backbone: without it the API is down, and the error page says so.
   if (trending.status === "rejected") throw trending.reason;

@@ -28,7 +28,7 @@ async function SignedIn({ session }: { session: Session }) {
   const [prefs, catalog, feed] = await Promise.all([
     getPreferences(session.customerId, session.token),
     listArticles({ limit: 1 }),
-    getFeed(session.customerId, { limit: 4 }),
+    getFeed(session, { limit: 4 }),
   ]);
   return (
     <Page title="Your profile">

@@ -2,7 +2,13 @@
 
 import { MotionConfig } from "framer-motion";
 
-/** Motion follows the visitor's reduced-motion setting everywhere. */
+import { useNonce } from "@/components/security/nonce-provider";
+
+/** Motion follows the visitor's reduced-motion setting everywhere; its styles carry the nonce. */
 export function MotionProvider({ children }: { children: React.ReactNode }) {
-  return <MotionConfig reducedMotion="user">{children}</MotionConfig>;
+  return (
+    <MotionConfig reducedMotion="user" nonce={useNonce()}>
+      {children}
+    </MotionConfig>
+  );
 }

@@ -4,6 +4,7 @@ import * as SelectPrimitive from "@radix-ui/react-select";
 import { CheckIcon, ChevronDownIcon } from "lucide-react";
 import type * as React from "react";
 
+import { useNonce } from "@/components/security/nonce-provider";
 import { cn } from "@/lib/utils";
 
 const Select = SelectPrimitive.Root;
@@ -37,6 +38,7 @@ function SelectContent({
   position = "popper",
   ...props
 }: React.ComponentProps<typeof SelectPrimitive.Content>) {
+  const nonce = useNonce();
   return (
     <SelectPrimitive.Portal>
       <SelectPrimitive.Content
@@ -49,7 +51,9 @@ function SelectContent({
         )}
         {...props}
       >
-        <SelectPrimitive.Viewport className="p-1">{children}</SelectPrimitive.Viewport>
+        <SelectPrimitive.Viewport className="p-1" nonce={nonce}>
+          {children}
+        </SelectPrimitive.Viewport>
       </SelectPrimitive.Content>
     </SelectPrimitive.Portal>
   );

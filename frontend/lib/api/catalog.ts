@@ -10,6 +10,7 @@ import type {
   SimilarQuery,
   TrendingQuery,
 } from "@/lib/api/types";
+import type { Session } from "@/lib/session";
 
 /** Readiness: the loaded index version and counts. */
 export function getReady(): Promise<Ready> {
@@ -31,9 +32,16 @@ export function getSimilar(articleId: string, query: SimilarQuery = {}): Promise
   return apiFetch<ArticleList>(`/articles/${encodeURIComponent(articleId)}/similar`, { query });
 }
 
-/** The personal feed of a customer, with a reason per item. */
-export function getFeed(customerId: string, query: FeedQuery = {}): Promise<ArticleList> {
-  return apiFetch<ArticleList>(`/recommendations/${encodeURIComponent(customerId)}`, { query });
+/**
+ * The personal feed of the signed-in customer, with a reason per item. The API answers only to
+ * the customer's own bearer token (401 without one, 403 with another customer's), so it takes
+ * the server-side session, never an id alone.
+ */
+export function getFeed(session: Session, query: FeedQuery = {}): Promise<ArticleList> {
+  return apiFetch<ArticleList>(`/recommendations/${encodeURIComponent(session.customerId)}`, {
+    query,
+    token: session.token,
+  });
 }
 
 /** Top sellers of the last 7 (or 30) days. */
