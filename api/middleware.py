@@ -90,16 +90,19 @@ class AccessMiddleware:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 headers = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                message["headers"] = headers
-                for k, v in message["headers"]:
-                    if k.lower() == b"x-cache":
+                nosniff = False
+                for k, v in headers:  # ASGI header names are lower case
+                    if k == b"x-cache":
                         state["cache"] = v.decode()
+                    elif k == b"x-content-type-options":
+                        nosniff = True
+                if not nosniff:
+                    headers.append(_NOSNIFF)
+                message["headers"] = headers
             await send(message)
 
         try:
-            await self._handle(scope, receive, send_wrapped, headers)
+            await self._handle(scope, receive, send_wrapped, headers, state)
         finally:
             log.info(
                 "request",
@@ -114,7 +117,12 @@ class AccessMiddleware:
             )
 
     async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        state: dict[str, Any],
     ) -> None:
         path, method = scope["path"], scope["method"]
         length = headers.get("content-length", "")
@@ -150,21 +158,13 @@ class AccessMiddleware:
             if await self._limited(access, scope, principal, send):
                 return
         scope[PRINCIPAL] = principal
-        status: dict[str, int] = {}
-
-        async def send_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
         try:
-            await self._serve(scope, receive, send_status, headers, principal)
+            await self._serve(scope, receive, send, headers, principal)
         finally:
             key_name = principal.key_name if principal is not None else None
             if access is not None and principal is not None and key_name and method not in _READS:
-                code = status.get("code", 500)
                 await asyncio.to_thread(
-                    access.audit.append, key_name, principal.role, method, path, code
+                    access.audit.append, key_name, principal.role, method, path, state["status"]
                 )
 
     async def _limited(
@@ -184,7 +184,9 @@ class AccessMiddleware:
         else:
             client = f"ip:{(scope.get('client') or ('unknown',))[0]}"
         service = principal is not None and principal.role == "service"
-        retry = await asyncio.to_thread(access.limiter.hit, group, client, service=service)
+        # On the event loop: one small SQLite transaction (about 15 µs) costs less CPU than the
+        # hop to a worker thread.
+        retry = access.limiter.hit(group, client, service=service)
         if retry is None:
             return False
         limit = access.limiter.limit_of(group, service)
@@ -292,6 +294,7 @@ class AccessMiddleware:
 
 _BEARER = ((b"www-authenticate", b"Bearer"),)
 _CLOSE = ((b"connection", b"close"),)
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 async def _send_problem(

@@ -4,7 +4,8 @@ Each endpoint group has a rate in the `limits` notation (``60/minute``). A clien
 key's name when it sends a valid key, else its IP address. The count lives in a small SQLite
 file beside the database, so several API processes share it; the window is a sliding-window
 counter (the previous fixed window's count weighted by how much of it still overlaps), which
-has no burst of twice the rate at a window edge. Only accepted requests are counted.
+has no burst of twice the rate at a window edge. Only accepted requests are counted; an
+accepted one costs one SQLite statement.
 """
 
 from __future__ import annotations
@@ -19,13 +20,23 @@ from core.db import Database
 from core.settings import RateLimitSettings
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS hits (
-    key TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS windows (
+    key TEXT PRIMARY KEY,
     window INTEGER NOT NULL,
     count INTEGER NOT NULL,
-    PRIMARY KEY (key, window)
+    previous INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
+#: One statement counts the hit and rolls the window forward (SET reads the old row).
+_HIT = """
+INSERT INTO windows (key, window, count, previous) VALUES (?1, ?2, 1, 0)
+ON CONFLICT (key) DO UPDATE SET
+    previous = CASE window WHEN ?2 THEN previous WHEN ?2 - 1 THEN count ELSE 0 END,
+    count = CASE window WHEN ?2 THEN count + 1 ELSE 1 END,
+    window = ?2
+RETURNING count, previous
+"""
+_UNHIT = "UPDATE windows SET count = count - 1 WHERE key = ?1 AND window = ?2"
 #: Endpoint groups: (method, exact path or prefix ending in "/") → group.
 _GROUPS = {
     ("GET", "/search"): "search",
@@ -64,24 +75,12 @@ class RateLimiter:
         window = int(now // period)
         weight = 1.0 - (now - window * period) / period  # share of the previous window left
         key = f"{group}|{client}|{item}"
-        with self._db.transaction() as conn:
-            rows = dict(
-                conn.execute(
-                    "SELECT window, count FROM hits WHERE key = ? AND window >= ?",
-                    (key, window - 1),
-                ).fetchall()
-            )
-            current, previous = rows.get(window, 0), rows.get(window - 1, 0)
-            if previous * weight + current + 1 > amount:
-                return _retry_after(current, previous, amount, period, now - window * period)
-            if current == 0:
-                conn.execute("DELETE FROM hits WHERE key = ? AND window < ?", (key, window - 1))
-            conn.execute(
-                "INSERT INTO hits (key, window, count) VALUES (?, ?, 1) "
-                "ON CONFLICT (key, window) DO UPDATE SET count = count + 1",
-                (key, window),
-            )
-        return None
+        with self._db.connection() as conn:
+            current, previous = conn.execute(_HIT, (key, window)).fetchone()
+            if previous * weight + current <= amount:
+                return None
+            conn.execute(_UNHIT, (key, window))  # refused requests are not counted
+        return _retry_after(current - 1, previous, amount, period, now - window * period)
 
     def close(self) -> None:
         self._db.close()

@@ -89,12 +89,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def service_key(db: Path) -> str:
+    """A fresh service key in the API's database: the feed answers only its owner or a service
+    (personal data), and a benchmark reads many customers' feeds."""
+    from core.keys import KeyStore
+
+    keys = KeyStore(db)
+    _, key = keys.create("service", f"bench-{os.getpid()}-{time.time_ns()}")
+    keys.close()
+    return key
+
+
 def start_api(index: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "LOOKBOOK_INDEX_DIR": str(index),
         "LOOKBOOK_DATA_DIR": str(data),
         "LOOKBOOK_DB_PATH": str(index.parent / "bench.db"),
+        "LOOKBOOK_AUTH__MODE": "demo",
+        # The load comes from one address: lift the per-client limits.
+        **{f"LOOKBOOK_RATE_LIMIT__{g}": "100000000/minute" for g in LIMITED},
         "HF_HUB_OFFLINE": "1",
     }
     cmd = [
@@ -154,8 +168,8 @@ class Connection:
     """One keep-alive HTTP/1.1 connection, written by hand: httpx costs more CPU per request
     than a cached answer does, and the load generator shares the API's two cores."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, headers: str = "") -> None:
+        self.host, self.port, self.headers = host, port, headers
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -164,7 +178,8 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         target = quote(path, safe="/?&=+-_.~%")  # "Light Blue" and the like
-        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        head = f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}\r\n"
+        self.writer.write(head.encode())
         status = int((await self.reader.readline()).split()[1])
         headers: dict[str, str] = {}
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -202,6 +217,11 @@ class Load:
     clients: int
     seconds: float
     seed: int
+    key: str = ""
+
+    def headers(self, name: str) -> str:
+        """Extra request headers of a row: the service key for personal endpoints only."""
+        return f"X-API-Key: {self.key}\r\n" if name in PERSONAL else ""
 
 
 async def drive(
@@ -220,7 +240,7 @@ async def drive(
 
     async def client(i: int) -> None:
         r = random.Random(seed * 1000 + i)
-        conn = Connection("127.0.0.1", port)
+        conn = Connection("127.0.0.1", port, load.headers(name))
         try:
             while time.perf_counter() < stop:
                 url = fixed if cached else _with_nonce(make(r), next(_NONCES))
@@ -231,7 +251,7 @@ async def drive(
                 except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
                     ok, headers = False, {}
                     await conn.close()
-                    conn = Connection("127.0.0.1", port)
+                    conn = Connection("127.0.0.1", port, load.headers(name))
                 if ok:
                     res.latencies.append(time.perf_counter() - t0)
                     res.hits += headers.get("x-cache") == "hit"
@@ -241,7 +261,7 @@ async def drive(
             await conn.close()
 
     if cached:
-        warm = Connection("127.0.0.1", port)
+        warm = Connection("127.0.0.1", port, load.headers(name))
         await warm.get(fixed)  # the entry exists before the clock starts
         await warm.close()
     t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
@@ -263,6 +283,9 @@ def measured(load: Load, name: str, make: Callable[[random.Random], str], cached
 
 
 SCALED = ("recommendations", "similar", "browse (filtered)")
+#: Rows whose endpoint answers only the customer or a service key.
+PERSONAL = ("recommendations",)
+LIMITED = ("SEARCH", "PHOTO_SEARCH", "SESSION", "WRITE", "SERVICE")
 
 
 def plot_scaling(results: list[Result], path: Path) -> None:
@@ -336,12 +359,13 @@ def main() -> int:
     )
     args = p.parse_args()
     port = _free_port()
+    key = service_key(args.index.parent / "bench.db")
     proc = start_api(args.index, args.data, port)
     results: list[Result] = []
     makers = url_makers(args.data, args.seed)
 
     def load(clients: int) -> Load:
-        return Load(port, proc.pid, clients, args.seconds, args.seed)
+        return Load(port, proc.pid, clients, args.seconds, args.seed, key)
 
     try:
         if args.scaling:

@@ -22,6 +22,8 @@ KeyRole = Literal["service", "merchandiser", "admin"]
 KEY_ROLES: tuple[str, ...] = get_args(KeyRole)
 PREFIX = "lbk_"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Look-ups remembered at most (made-up keys included), then forgotten all at once.
+KNOWN_MAX = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -55,6 +57,8 @@ class KeyStore:
 
     def __init__(self, path: Path) -> None:
         self._db = Database(path, _SCHEMA)
+        self._known: dict[str, ApiKey | None] = {}
+        self._version = -1
 
     def create(self, role: str, name: str) -> tuple[ApiKey, str]:
         """A new key for ``role`` named ``name``: its record and the key (shown only now)."""
@@ -74,6 +78,7 @@ class KeyStore:
                 "INSERT INTO api_keys (name, role, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)",
                 (name, role, digest(key), record.hint, record.created_at),
             )
+            self._known.clear()
         return record, key
 
     def list(self) -> list[ApiKey]:
@@ -95,20 +100,35 @@ class KeyStore:
                 raise NotFound("API key", name)
             if row[4] is None:
                 conn.execute("UPDATE api_keys SET revoked_at = ? WHERE name = ?", (now, name))
+            self._known.clear()
         name_, role, hint, created_at, revoked_at = row
         return ApiKey(name_, role, hint, created_at, revoked_at or now)
 
     def lookup(self, key: str) -> ApiKey | None:
-        """The live key ``key`` is, or None (unknown or revoked)."""
+        """The live key ``key`` is, or None (unknown or revoked).
+
+        Answers are remembered until the database changes: SQLite's ``data_version`` moves
+        when another connection (another API process, the command line) commits, so a
+        revocation anywhere holds from the next request on; this store's own writes clear
+        the memory themselves."""
         if not key.startswith(PREFIX):
             return None
+        h = digest(key)
         with self._db.connection() as conn:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version or len(self._known) >= KNOWN_MAX:
+                self._known.clear()
+                self._version = version
+            if h in self._known:
+                return self._known[h]
             row = conn.execute(
                 "SELECT name, role, hint, created_at FROM api_keys "
                 "WHERE hash = ? AND revoked_at IS NULL",
-                (digest(key),),
+                (h,),
             ).fetchone()
-        return None if row is None else ApiKey(*row)
+        found = None if row is None else ApiKey(*row)
+        self._known[h] = found
+        return found
 
     def close(self) -> None:
         self._db.close()
