@@ -84,6 +84,7 @@ bench: install
 	$(PY) bench/api.py --index var/bench/index --data $(DATA)
 	$(PY) bench/api.py --index var/bench/index --data $(DATA) --scaling 1,2,4,8,16 --seconds 10
 	$(PY) bench/tastes.py --index var/bench/index
+	$(PY) bench/auth.py --index var/bench/index --data $(DATA)
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
