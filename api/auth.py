@@ -9,6 +9,7 @@ in every process.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -23,6 +24,7 @@ from api.errors import AuthError
 from core.keys import KeyStore
 from core.settings import AuthSettings, Settings
 
+log = logging.getLogger(__name__)
 DEMO_ALGORITHM = "HS256"
 #: What the shop's identity provider may sign with; never HS256 or none.
 OIDC_ALGORITHMS = ("RS256", "ES256")
@@ -67,6 +69,12 @@ class _Jwks:
         self._lock = threading.Lock()
         if self._client is None:
             self._load()
+            return
+        try:
+            # Fetch now, at start-up, rather than on the event loop of the first request.
+            self._client.get_signing_keys()
+        except jwt.PyJWKClientError as exc:
+            log.warning("the identity provider's JWKS at %s is not reachable yet: %s", source, exc)
 
     def _load(self) -> None:
         try:

@@ -10,7 +10,6 @@ the scope (`PRINCIPAL`) for the routes' dependencies.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -18,6 +17,18 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from api.asgi import (
+    BEARER,
+    CLOSE,
+    MAX_BODY,
+    NOSNIFF,
+    Message,
+    Receive,
+    Send,
+    read_capped,
+    replay,
+    send_problem,
+)
 from api.auth import Authenticator, Principal
 from api.cache import ResponseCache
 from api.errors import AuthError
@@ -26,12 +37,8 @@ from core.audit import AuditLog
 
 log = logging.getLogger("api.access")
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_BODY = 6 * 1024 * 1024
 #: GET routes whose answers depend only on the URL, the caller's customer and the index version.
 CACHEABLE = ("/articles", "/recommendations/", "/trending", "/search")
 #: Cached answers that are one customer's personal data: served only to whom may read them.
@@ -47,19 +54,6 @@ class Access:
     auth: Authenticator
     limiter: RateLimiter
     audit: AuditLog
-
-
-def _problem(
-    status: int, kind: str, title: str, detail: str, path: str
-) -> tuple[dict[str, Any], bytes]:
-    body = {
-        "type": f"https://lookbook.dev/problems/{kind}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": path,
-    }
-    return {"status": status}, json.dumps(body).encode()
 
 
 class AccessMiddleware:
@@ -97,7 +91,7 @@ class AccessMiddleware:
                     elif k == b"x-content-type-options":
                         nosniff = True
                 if not nosniff:
-                    headers.append(_NOSNIFF)
+                    headers.append(NOSNIFF)
                 message["headers"] = headers
             await send(message)
 
@@ -128,19 +122,19 @@ class AccessMiddleware:
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY:
             detail = f"body: {length} bytes is over the {MAX_BODY} byte limit"
-            await _send_problem(send, 413, "payload-too-large", "Payload too large", detail, path)
+            await send_problem(send, 413, "payload-too-large", "Payload too large", detail, path)
             return
         if not length and method not in _READS:
             # A chunked body declares no length: read it here, up to the cap, then replay it.
-            buffered = await _read_capped(receive)
+            buffered = await read_capped(receive)
             if buffered is None:
                 # Close the connection: the rest of the body is never read.
                 detail = f"body: over the {MAX_BODY} byte limit"
-                await _send_problem(
-                    send, 413, "payload-too-large", "Payload too large", detail, path, _CLOSE
+                await send_problem(
+                    send, 413, "payload-too-large", "Payload too large", detail, path, CLOSE
                 )
                 return
-            receive = _replay(buffered, receive)
+            receive = replay(buffered, receive)
         access = self.access()
         principal: Principal | None = None
         if access is not None:
@@ -151,8 +145,8 @@ class AccessMiddleware:
             except AuthError as exc:
                 # Refused credentials count against the sign-in limit: no guessing at speed.
                 if not await self._limited(access, scope, None, send, group="session"):
-                    await _send_problem(
-                        send, 401, "unauthorized", "Unauthorized", exc.detail, path, _BEARER
+                    await send_problem(
+                        send, 401, "unauthorized", "Unauthorized", exc.detail, path, BEARER
                     )
                 return
             if await self._limited(access, scope, principal, send):
@@ -192,7 +186,7 @@ class AccessMiddleware:
         limit = access.limiter.limit_of(group, service)
         detail = f"over the {group} limit of {limit} for this client: retry in {retry:.0f} s"
         extra = ((b"retry-after", str(int(retry)).encode()),)
-        await _send_problem(
+        await send_problem(
             send, 429, "rate-limited", "Too many requests", detail, scope["path"], extra
         )
         return True
@@ -219,7 +213,7 @@ class AccessMiddleware:
         try:
             await asyncio.wait_for(self._call(scope, receive, send, found, key), self.timeout_s)
         except TimeoutError:
-            await _send_problem(
+            await send_problem(
                 send,
                 504,
                 "timeout",
@@ -290,58 +284,3 @@ class AccessMiddleware:
         if captured.get("status") == 200:
             content_type = captured["headers"].get(b"content-type", b"application/json")
             cache.put(version, key, (200, content_type, captured["body"]))
-
-
-_BEARER = ((b"www-authenticate", b"Bearer"),)
-_CLOSE = ((b"connection", b"close"),)
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
-
-
-async def _send_problem(
-    send: Send,
-    status: int,
-    kind: str,
-    title: str,
-    detail: str,
-    path: str,
-    extra: tuple[tuple[bytes, bytes], ...] = (),
-) -> None:
-    _, body = _problem(status, kind, title, detail, path)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                *extra,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _read_capped(receive: Receive) -> list[Message] | None:
-    """Every body message of the request, or None as soon as they pass `MAX_BODY` bytes."""
-    messages: list[Message] = []
-    total = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages
-        total += len(message.get("body", b""))
-        if total > MAX_BODY:
-            return None
-        if not message.get("more_body", False):
-            return messages
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """A receive that hands out ``messages`` first, then the connection's own."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
