@@ -47,7 +47,7 @@ index: install
 serve: $(INDEX_DIR)/store/CURRENT frontend-install
 	test -f frontend/.next/BUILD_ID || (cd frontend && npm run build)
 	@trap 'kill 0' INT TERM EXIT; \
-	$(DEMO_ENV) $(VENV)/bin/uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT) & \
+	$(DEMO_ENV) $(PY) -m api serve --host 127.0.0.1 --port $(API_PORT) & \
 	(cd frontend && LOOKBOOK_API_URL=http://127.0.0.1:$(API_PORT) LOOKBOOK_DATA_DIR=$(abspath $(DATA)) \
 	  npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
 	sleep 2; echo; echo "  API:        http://127.0.0.1:$(API_PORT)  (docs: /docs)"; \

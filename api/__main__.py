@@ -1,4 +1,12 @@
-"""`python -m api keys create|list|revoke`: API keys for services, merchandisers and admins.
+"""`python -m api serve` runs the API; `python -m api keys create|list|revoke` manages API keys.
+
+    python -m api serve --host 127.0.0.1 --port 8000      # LOOKBOOK_WORKERS processes
+
+`serve` starts `LOOKBOOK_WORKERS` API processes (default: one per core) behind one port. With
+the embedded engine each opens its own copy of the published index version (one process owns
+an Edge shard folder); a process that dies is started again by the others' supervisor.
+
+API keys, for services, merchandisers and admins:
 
     python -m api keys create --role merchandiser --name pricing-team
     python -m api keys list
@@ -11,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from core.audit import AuditLog
@@ -22,6 +31,10 @@ from core.settings import get_settings
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m api", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="the API, one process per core behind one port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, help="processes (default: LOOKBOOK_WORKERS)")
     keys = sub.add_parser("keys", help="create, list and revoke API keys")
     actions = keys.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="a new key, printed once")
@@ -33,8 +46,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def serve(host: str, port: int, workers: int | None) -> int:
+    """Run uvicorn with ``workers`` processes (spawned: none inherits an open shard)."""
+    import uvicorn
+
+    n = workers or get_settings().workers
+    if n > 1 and not get_settings().qdrant_url:
+        os.environ["LOOKBOOK_PRIVATE_INDEX"] = "true"  # read by each worker's settings
+    uvicorn.run("api.main:app", host=host, port=port, workers=n, log_level="info")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, args.workers)
     db = get_settings().db_path
     keys, audit = KeyStore(db), AuditLog(db)
     try:

@@ -155,6 +155,7 @@ class Ready(BaseModel):
     articles: int
     customers: int
     engine: str
+    process: int = Field(description="the id of the API process that answered")
 
 
 class Problem(BaseModel):

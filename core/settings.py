@@ -7,6 +7,7 @@ with ``get_settings.cache_clear()`` after changing the environment.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -131,6 +132,12 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(3600, ge=60)
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     request_timeout_s: float = Field(30.0, gt=0, description="a slower request answers 504")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256, description="API processes"
+    )
+    private_index: bool = Field(
+        False, description="each process opens its own copy of the Edge version (serve sets it)"
+    )
     seed: int = 42
 
     ranking: RankingSettings = RankingSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path as FsPath
 from typing import Annotated
 
@@ -30,6 +31,7 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
         articles=int(snap.manifest["articles"]),
         customers=int(snap.manifest["customers"]),
         engine="qdrant-server" if settings.qdrant_url else "qdrant-edge",
+        process=os.getpid(),
     )
 
 

@@ -21,7 +21,7 @@ def open_store(settings: Settings, *, client: QdrantClient | None = None) -> Sto
     if client is not None:
         return ServerStore(client, settings.qdrant)
     if not settings.qdrant_url:
-        return EdgeStore(settings.index_dir / "store")
+        return EdgeStore(settings.index_dir / "store", private_copies=settings.private_index)
     client = QdrantClient(
         url=settings.qdrant_url,
         api_key=settings.qdrant_api_key or None,

@@ -6,6 +6,7 @@ Layout under ``root`` (``settings.index_dir / "store"``)::
     versions/<version>/customers/
     versions/<version>/COMPLETE.json    written last by finish(): point counts, finish time
     CURRENT                             the published version's name, replaced atomically
+    replicas/<pid>-<version>/           a process's private copy (see `edge_copies`)
 
 A folder without ``COMPLETE.json`` is a build that did not finish (killed, failed) and is
 never listed, published or opened. One process owns a shard folder (Edge holds a lock on its
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,6 +35,7 @@ from core.store.base import (
     StoreWriter,
     check_counts,
 )
+from core.store.edge_copies import REPLICAS, private_copy
 from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
 
@@ -175,9 +178,11 @@ class EdgeWriter(StoreWriter):
 class EdgeStore(Store):
     """Versions of the index as folders under ``root``; ``CURRENT`` names the published one."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, private_copies: bool = False) -> None:
         self.root = Path(root)
         self._versions = self.root / "versions"
+        #: Open each version from a copy of this process's own (several API processes).
+        self.private_copies = private_copies
 
     def _complete(self, version: str) -> Path:
         vdir = self._versions / check_version_name(version)
@@ -213,7 +218,15 @@ class EdgeStore(Store):
         version = version or self.current_version()
         if version is None:
             raise IndexNotReady(f"no published index version under {self.root}; run a build")
-        return EdgeReader(self._complete(version), version)
+        vdir = self._complete(version)
+        if not self.private_copies:
+            return EdgeReader(vdir, version)
+        copy = private_copy(vdir, version, self.root / REPLICAS)
+        try:
+            return EdgeReader(copy, version, on_close=lambda: shutil.rmtree(copy, True))
+        except BaseException:
+            shutil.rmtree(copy, ignore_errors=True)
+            raise
 
     def versions(self) -> list[str]:
         if not self._versions.is_dir():

@@ -8,7 +8,7 @@ close it closes the shard.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -74,8 +74,11 @@ def _to_record(p: qe.Record | qe.ScoredPoint, score: float | None = None) -> Rec
 class EdgeReader(PagedScroll, StoreReader):
     """Queries one complete version; each call is one engine request (two for tied pages)."""
 
-    def __init__(self, vdir: Path, version: str) -> None:
+    def __init__(
+        self, vdir: Path, version: str, on_close: Callable[[], None] | None = None
+    ) -> None:
         self.version = version
+        self._on_close = on_close
         self._paths = [(vdir / c).resolve() for c in (ARTICLES, CUSTOMERS) if (vdir / c).is_dir()]
         self._shards: dict[str, qe.EdgeShard] = {}
         try:
@@ -204,3 +207,6 @@ class EdgeReader(PagedScroll, StoreReader):
         for name in list(self._shards):
             self._shards.pop(name)
             _SHARDS.release(next(p for p in self._paths if p.name == name))
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None

@@ -829,6 +829,11 @@ export interface components {
             customers: number;
             /** Engine */
             engine: string;
+            /**
+             * Process
+             * @description the id of the API process that answered
+             */
+            process: number;
         };
         /** SampleCustomer */
         SampleCustomer: {

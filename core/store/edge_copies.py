@@ -1,0 +1,68 @@
+"""Private copies of a published Edge version, one per API process.
+
+Edge lets one process open a shard folder (its WAL is locked), so when several API processes
+serve one machine (`python -m api serve`), each opens its own copy of the published version:
+``replicas/<pid>-<version>/`` beside ``versions/``. A copy is made with ``cp --sparse=always``
+(Edge preallocates files that are mostly holes), under a temporary name first so that a
+process killed mid-copy never leaves a folder that looks whole; it is removed when its reader
+closes, and a copy whose process is gone is removed by the next process that makes one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+REPLICAS = "replicas"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphans(base: Path) -> list[Path]:
+    """Remove the copies (finished or partial) of processes that no longer run."""
+    removed = []
+    for d in base.iterdir() if base.is_dir() else ():
+        pid = d.name.lstrip(".").split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def disk_bytes(folder: Path) -> int:
+    """Blocks actually allocated under ``folder`` (holes of sparse files not counted)."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+
+
+def private_copy(vdir: Path, version: str, base: Path) -> Path:
+    """This process's own copy of the version folder ``vdir``, made now."""
+    base.mkdir(parents=True, exist_ok=True)
+    remove_orphans(base)
+    pid = os.getpid()
+    dst, tmp = base / f"{pid}-{version}", base / f".{pid}-{version}.partial"
+    for old in (dst, tmp):
+        shutil.rmtree(old, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(["cp", "-a", "--sparse=always", str(vdir), str(tmp)], check=True)
+    tmp.rename(dst)
+    log.info(
+        "process %d copied index version %s in %.1f s (%.0f MB on disk)",
+        pid,
+        version,
+        time.perf_counter() - start,
+        disk_bytes(dst) / 1e6,
+    )
+    return dst
