@@ -81,7 +81,8 @@ bench: install
 	$(PY) bench/load.py --data $(DATA)
 	$(PY) bench/index.py --data $(DATA) --index var/bench/index
 	$(PY) bench/query.py --sweep 16,32,64,128,256,512
-	$(PY) bench/api.py --index var/bench/index --data $(DATA)
+	$(PY) bench/api.py --index var/bench/index --data $(DATA) --workers 1,2
+	$(PY) bench/api.py --index var/bench/index --data $(DATA) --workers 2 --rate 50 --seconds 20
 	$(PY) bench/api.py --index var/bench/index --data $(DATA) --scaling 1,2,4,8,16 --seconds 10
 	$(PY) bench/tastes.py --index var/bench/index
 	$(PY) bench/auth.py --index var/bench/index --data $(DATA)

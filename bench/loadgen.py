@@ -1,0 +1,236 @@
+"""The load generator of bench/api.py: hand-written keep-alive HTTP/1.1 connections, a closed
+loop (N clients, each sending its next request when the answer is in) and an open loop
+(requests arrive as a Poisson process at a set rate, as real traffic does, whether or not
+earlier answers are in), and the CPU time of the API's processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+#: Rows whose endpoint answers only the customer or a service key.
+PERSONAL = ("recommendations",)
+
+
+@dataclass
+class Result:
+    endpoint: str
+    mode: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    hits: int = 0
+    seconds: float = 0.0
+    cpu_s: float = float("nan")
+    clients: int = 0
+    workers: int = 1
+
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_s / max(len(self.latencies), 1)
+
+    def row(self) -> list[str]:
+        lat = np.array(self.latencies or [np.nan]) * 1000
+        rps = len(self.latencies) / self.seconds if self.seconds else 0.0
+        return [
+            self.endpoint,
+            self.mode,
+            f"{len(self.latencies):,}",
+            f"{rps:,.0f}",
+            f"{np.percentile(lat, 50):.2f}",
+            f"{np.percentile(lat, 99):.2f}",
+            f"{self.hits / max(len(self.latencies), 1):.0%}",
+            str(self.errors),
+            f"{self.cpu_ms():.2f}",
+        ]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (the API workers under `python -m api serve`)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its children (Linux /proc)."""
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # Fields 14 and 15 of stat(5), counted after the command name: utime and stime.
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, written by hand: httpx costs more CPU per request
+    than a cached answer does, and the load generator shares the API's two cores."""
+
+    def __init__(self, host: str, port: int, headers: str = "") -> None:
+        self.host, self.port, self.headers = host, port, headers
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        target = quote(path, safe="/?&=+-_.~%")  # "Light Blue" and the like
+        head = f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}\r\n"
+        self.writer.write(head.encode())
+        status = int((await self.reader.readline()).split()[1])
+        headers: dict[str, str] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            k, _, v = line.decode("latin-1").partition(":")
+            headers[k.strip().lower()] = v.strip()
+        if headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while size := int((await self.reader.readline()).strip(), 16):
+                body += await self.reader.readexactly(size)
+                await self.reader.readline()
+            await self.reader.readline()
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return status, headers, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+            self.writer = None
+
+
+#: One sequence for the whole run: rows replay the same client seeds, so a per-row counter
+#: would repeat an earlier row's URLs and turn some "uncached" requests into hits.
+_NONCES = itertools.count()
+
+
+@dataclass
+class Load:
+    """How a row drives the API: where it listens, its process id (for CPU time), the run."""
+
+    port: int
+    pid: int
+    clients: int
+    seconds: float
+    seed: int
+    key: str = ""
+    workers: int = 1
+
+    def headers(self, name: str) -> str:
+        """Extra request headers of a row: the service key for personal endpoints only."""
+        return f"X-API-Key: {self.key}\r\n" if name in PERSONAL else ""
+
+
+async def drive(
+    load: Load, name: str, make: Callable[[random.Random], str], cached: bool
+) -> Result:
+    """Closed loop: each client sends its next request when the previous answer is in.
+
+    Uncached requests carry a unique ``nonce`` parameter (the API ignores it, the cache key
+    includes it), so every one is a miss; the X-Cache header of each answer is counted, and
+    the API process's CPU time over the row is recorded.
+    """
+    port, seed = load.port, load.seed
+    res = Result(name, "cached" if cached else "uncached", clients=load.clients)
+    fixed = make(random.Random(seed))
+    stop = time.perf_counter() + load.seconds
+
+    async def client(i: int) -> None:
+        r = random.Random(seed * 1000 + i)
+        conn = Connection("127.0.0.1", port, load.headers(name))
+        try:
+            while time.perf_counter() < stop:
+                url = fixed if cached else _with_nonce(make(r), next(_NONCES))
+                t0 = time.perf_counter()
+                try:
+                    status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
+                    ok = status == 200
+                except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
+                    ok, headers = False, {}
+                    await conn.close()
+                    conn = Connection("127.0.0.1", port, load.headers(name))
+                if ok:
+                    res.latencies.append(time.perf_counter() - t0)
+                    res.hits += headers.get("x-cache") == "hit"
+                else:
+                    res.errors += 1
+        finally:
+            await conn.close()
+
+    if cached:
+        warm = Connection("127.0.0.1", port, load.headers(name))
+        await warm.get(fixed)  # the entry exists before the clock starts
+        await warm.close()
+    t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
+    await asyncio.gather(*(client(i) for i in range(load.clients)))
+    res.cpu_s = cpu_seconds(load.pid) - cpu0
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _with_nonce(url: str, n: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}nonce={n}"
+
+
+async def drive_open(
+    load: Load, name: str, make: Callable[[random.Random], str], rate: float
+) -> Result:
+    """Open loop: uncached requests arrive as a Poisson process of ``rate`` per second for
+    the row's seconds; each one's latency counts from its planned arrival, so time spent
+    waiting for a free connection (queueing) is part of it."""
+    res = Result(name, f"open {rate:g}/s", clients=0)
+    r = random.Random(load.seed)
+    idle: list[Connection] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    async def one(url: str, planned: float) -> None:
+        conn = idle.pop() if idle else Connection("127.0.0.1", load.port, load.headers(name))
+        try:
+            status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
+            ok = status == 200
+        except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
+            ok, headers = False, {}
+            await conn.close()
+        else:
+            idle.append(conn)
+        if ok:
+            res.latencies.append(time.perf_counter() - planned)
+            res.hits += headers.get("x-cache") == "hit"
+        else:
+            res.errors += 1
+
+    t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
+    planned = t0
+    while planned < t0 + load.seconds:
+        planned += r.expovariate(rate)
+        await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(_with_nonce(make(r), next(_NONCES)), planned)))
+    await asyncio.gather(*tasks)
+    res.cpu_s = cpu_seconds(load.pid) - cpu0
+    res.seconds = time.perf_counter() - t0
+    for conn in idle:
+        await conn.close()
+    return res
