@@ -81,7 +81,7 @@ def feed_pool(
     boost = preference_boost(prefs, settings.shop.price_multiplier)
     if not plan.queries:
         boost = _with_trend(boost, trending)
-    return score_pool(snap.reader, snap.columns, plan, flt, boost), recent
+    return score_pool(snap.reader, snap.columns, plan, flt, boost, snap.vectors), recent
 
 
 def feed(

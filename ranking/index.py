@@ -24,6 +24,7 @@ from core.catalog import INDEX_FORMAT
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
+from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
 from encoders.text import TextEncoder, load_text_encoder
 from ranking.columns import Columns
@@ -42,6 +43,8 @@ class Snapshot:
     manifest: dict[str, Any]
     text_encoder: TextEncoder
     columns: Columns
+    #: The articles' vectors for exact re-scoring (None: an index built without them).
+    vectors: ArticleVectors | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
@@ -113,11 +116,13 @@ class LiveIndex:
         try:
             # Queries are embedded as the catalog was: same model, same precision.
             text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
-            columns = Columns.load(reader, _article_ids(models_dir))
+            ids = _article_ids(models_dir)
+            columns = Columns.load(reader, ids)
+            vectors = ArticleVectors.load(models_dir, ids)
         except BaseException:
             reader.close()
             raise
-        snap = Snapshot(version, reader, models_dir, manifest, text, columns)
+        snap = Snapshot(version, reader, models_dir, manifest, text, columns, vectors=vectors)
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap

@@ -17,6 +17,7 @@ import numpy as np
 
 from core.settings import Settings
 from core.store.base import Filter, Record, StoreReader, VectorQuery
+from core.vectors import ArticleVectors
 from ranking.columns import Columns
 from ranking.request import Page
 from scoring.blend import SIGNALS, Weights, blend
@@ -82,13 +83,19 @@ def pool_size(candidates: int, limit: int, offset: int) -> int:
     return min(max(candidates, 3 * (offset + limit)), MAX_PREFETCH)
 
 
-def _raw_parts(reader: StoreReader, records: Sequence[Record], plan: Plan) -> dict[str, FloatArray]:
-    """Exact raw score of each signal for each record (NaN where the item lacks the vector)."""
+def _raw_parts(
+    reader: StoreReader, records: Sequence[Record], plan: Plan, vectors: ArticleVectors | None
+) -> dict[str, FloatArray]:
+    """Exact raw score of each signal for each record (NaN where the item lacks the vector):
+    from the version's memory-mapped matrices when it has them, else from the engine."""
     ids = [r.id for r in records]
     raw: dict[str, FloatArray] = {}
-    batch = reader.score_ids_many("articles", list(plan.queries.values()), ids)
-    for (signal, query), scores in zip(plan.queries.items(), batch, strict=True):
-        values = np.array([scores.get(i, np.nan) for i in ids], dtype=np.float64)
+    if vectors is not None:
+        batch = [vectors.scores(q.using, q.vector, ids) for q in plan.queries.values()]
+    else:
+        found = reader.score_ids_many("articles", list(plan.queries.values()), ids)
+        batch = [np.array([f.get(i, np.nan) for i in ids], dtype=np.float64) for f in found]
+    for (signal, query), values in zip(plan.queries.items(), batch, strict=True):
         if signal in plan.cosine_of_dot:
             qn = float(np.linalg.norm(query.vector)) or 1.0
             norms = np.array([r.payload.get(f"{signal}_norm") or np.nan for r in records])
@@ -108,7 +115,12 @@ class Pool:
 
 
 def score_pool(
-    reader: StoreReader, columns: Columns, plan: Plan, flt: Filter, boost: Boost | None = None
+    reader: StoreReader,
+    columns: Columns,
+    plan: Plan,
+    flt: Filter,
+    boost: Boost | None = None,
+    vectors: ArticleVectors | None = None,
 ) -> Pool:
     """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly; the
     candidates' `SLIM` payloads come from ``columns`` (no engine round trip)."""
@@ -116,7 +128,8 @@ def score_pool(
     seen = set(ids)
     ids += [i for i in plan.extra_ids if i not in seen]
     records = columns.records(ids)
-    norm = {s: minmax(v) for s, v in _raw_parts(reader, records, plan).items()} if records else {}
+    raw = _raw_parts(reader, records, plan, vectors) if records else {}
+    norm = {s: minmax(v) for s, v in raw.items()}
     boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
     return Pool(records, norm, boosts)
 
@@ -159,9 +172,10 @@ def rank_candidates(
     offset: int,
     collapse: bool,
     boost: Boost | None = None,
+    vectors: ArticleVectors | None = None,
 ) -> Ranked:
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
-    pool = score_pool(reader, columns, plan, flt, boost)
+    pool = score_pool(reader, columns, plan, flt, boost, vectors)
     return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
 
 
@@ -180,7 +194,13 @@ def _part(norm: dict[str, FloatArray], signal: str, i: int) -> float | None:
 
 
 def ranked_page(
-    reader: StoreReader, columns: Columns, settings: Settings, plan: Plan, flt: Filter, page: Page
+    reader: StoreReader,
+    columns: Columns,
+    settings: Settings,
+    plan: Plan,
+    flt: Filter,
+    page: Page,
+    vectors: ArticleVectors | None = None,
 ) -> Ranked:
     """Rank the plan's candidates with the configured weights; the page read in full."""
     ranked = rank_candidates(
@@ -192,5 +212,6 @@ def ranked_page(
         limit=page.limit,
         offset=page.offset,
         collapse=page.collapse,
+        vectors=vectors,
     )
     return hydrate(reader, ranked)

@@ -37,4 +37,4 @@ def search(
     vec = image if image is not None else clip_text
     if vec is not None:
         plan.add("image", vec.tolist(), n)
-    return ranked_page(snap.reader, snap.columns, settings, plan, flt, page)
+    return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)

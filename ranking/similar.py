@@ -43,4 +43,4 @@ def similar(
         vec = src.vectors.get(name)
         if vec and float(np.linalg.norm(vec)) > 0:
             plan.add(name, list(vec), n, cosine=name == "cf")
-    return ranked_page(snap.reader, snap.columns, settings, plan, flt, page)
+    return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.settings import Settings
+from core.vectors import save_article_vectors
 from encoders.image import make_image_encoder
 from encoders.text import (
     article_text,
@@ -87,6 +88,13 @@ def compute_signals(
             models_dir / "ids.npz",
             article_id=ds.articles["article_id"].to_numpy(dtype=str),
             customer_id=ds.customers["customer_id"].to_numpy(dtype=str),
+        )
+        save_article_vectors(
+            models_dir,
+            text=text,
+            image=image,
+            has_image=has_image,
+            cf=model.item_factors,
         )
     hook("als")
     return Signals(

@@ -1,0 +1,89 @@
+"""The articles' vectors as matrices beside the index: exact scores by a numpy gather.
+
+A ranked request re-scores its few hundred candidates exactly. Asking the engine for it is an
+exact search restricted to their ids (`StoreReader.score_ids_many`); reading the rows from a
+memory-mapped float32 matrix and taking dot products does the same work without the round
+trip, and the pages are shared by every API process of the machine (one copy in the page
+cache, however many processes). The build writes one ``.npy`` per signal into the version's
+model folder, rows in the order of ``ids.npz``; the scores are those the engine gives:
+
+* ``text``, ``image`` (cosine): rows stored at unit length, as the engine stores them; the
+  score is the row's dot product with the unit query. Articles without an image have a NaN
+  row, so their score is NaN (absent), as the engine has no vector for them.
+* ``cf`` (dot product): raw ALS item factors; the score is the plain dot product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.catalog import point_id
+
+FOLDER = "vectors"
+COSINE = ("text", "image")
+FloatArray = npt.NDArray[np.float64]
+
+
+def _unit_rows(m: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.asarray(m / np.where(norms == 0, 1.0, norms), dtype=np.float32)
+
+
+def save_article_vectors(
+    models_dir: Path,
+    *,
+    text: npt.NDArray[np.float32],
+    image: npt.NDArray[np.float32],
+    has_image: npt.NDArray[np.bool_],
+    cf: npt.NDArray[np.float32],
+) -> None:
+    """Write the matrices (rows: articles in ``ids.npz`` order)."""
+    n = len(text)
+    if not (len(image) == len(has_image) == len(cf) == n):
+        raise ValueError(
+            f"one row per article: text {len(text)}, image {len(image)}, "
+            f"has_image {len(has_image)}, cf {len(cf)}"
+        )
+    folder = models_dir / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    pictured = _unit_rows(image)
+    pictured[~has_image] = np.nan
+    for name, m in (("text", _unit_rows(text)), ("image", pictured), ("cf", cf)):
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(m, dtype=np.float32))
+
+
+class ArticleVectors:
+    """Memory-mapped matrices of one index version, by article point id."""
+
+    def __init__(self, matrices: Mapping[str, npt.NDArray[np.float32]], ids: Sequence[str]):
+        self._m = dict(matrices)
+        self._row = {point_id(a): i for i, a in enumerate(ids)}
+
+    @classmethod
+    def load(cls, models_dir: Path, article_ids: Sequence[str]) -> ArticleVectors | None:
+        """The version's matrices, or None for an index built before they were written."""
+        folder = models_dir / FOLDER
+        names = ("text", "image", "cf")
+        if not all((folder / f"{n}.npy").is_file() for n in names):
+            return None
+        matrices = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
+        if any(len(m) != len(article_ids) for m in matrices.values()):
+            raise ValueError(f"{folder}: the matrices do not have one row per article")
+        return cls(matrices, article_ids)
+
+    def scores(self, signal: str, query: Sequence[float], ids: Sequence[int]) -> FloatArray:
+        """The engine's score of each id for ``query`` (NaN: unknown id or no vector)."""
+        q = np.asarray(query, dtype=np.float32)
+        if signal in COSINE:
+            norm = float(np.linalg.norm(q))
+            q = q / norm if norm else q
+        rows = np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+        out = np.full(len(ids), np.nan)
+        known = rows >= 0
+        if known.any():
+            out[known] = self._m[signal][rows[known]] @ q
+        return out
