@@ -16,6 +16,11 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class RankingSettings(BaseModel):
     """Weights of the blend ``final = w_cf·cf + w_text·text + w_image·image``."""
 
@@ -132,9 +137,7 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(3600, ge=60)
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     request_timeout_s: float = Field(30.0, gt=0, description="a slower request answers 504")
-    workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256, description="API processes"
-    )
+    workers: int = Field(default_factory=lambda: _cores(), ge=1, le=256, description="processes")
     private_index: bool = Field(
         False, description="each process opens its own copy of the Edge version (serve sets it)"
     )
