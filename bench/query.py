@@ -10,7 +10,9 @@ a pandas filter). Vectors are clustered per product type, like real embeddings, 
 
 ``--sweep`` also measures Edge at other HNSW beam widths (``hnsw_ef``) on the same queries and
 plots recall@12 against p50 and p99: the trade-off the production setting
-(`core.store.filters.HNSW_EF`) is picked from.
+(`core.store.filters.HNSW_EF`) is picked from. Its recall is of each prefetch on synthetic
+vectors; `bench/served.py` judges the same sweep by what shoppers see instead: the served
+top 12 of real feed, similar and search requests against the exact blend's top 12.
 """
 
 from __future__ import annotations

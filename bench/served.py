@@ -1,0 +1,217 @@
+"""What shoppers see, judged against the exact answer: the served top 12 of a ranked request
+against the exact blend's top 12, at each HNSW beam width (`hnsw_ef`).
+
+    python bench/served.py --index /root/lookbook-hm/index --data /root/lookbook-hm/data \
+        [--sweep 64,128,256] [--requests 60]
+
+The served page is the engine's: one HNSW prefetch per signal (`LOOKBOOK_RANKING__CANDIDATES`
+each) under the request's filter, re-scored exactly, blended, collapsed. The exact page is the
+same request with the candidate search replaced by every article that passes the filter, so
+it differs from the served one only by what the prefetches missed. "agreement" is the share of
+the exact top 12 the served page contains, over feeds of customers who bought something,
+similar items and text searches, each under a shop filter (a product type, a colour, a price
+range, or none). The p50 and p99 are of the served requests. Prints a table and saves
+bench/out/served.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+OUT = Path(__file__).resolve().parent / "out"
+# bench/api.py would hide the `api` package, and this file's folder is first on the path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != OUT.parent]
+
+Ask = Callable[[], list[str]]
+
+
+def shop_filters(data: Path, rng: random.Random, n: int) -> list[Any]:
+    """``n`` filters as a shop's pages set them: a product type, a colour, a price range."""
+    from ranking.request import ListFilters
+
+    arts = pd.read_csv(
+        data / "articles.csv", dtype=str, usecols=["product_type_name", "colour_group_name"]
+    )
+    types = arts.product_type_name.value_counts().index[:20].tolist()
+    colours = arts.colour_group_name.value_counts().index[:12].tolist()
+    out = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            out.append(ListFilters())
+        elif kind == 1:
+            out.append(ListFilters(category=(rng.choice(types),)))
+        elif kind == 2:
+            out.append(ListFilters(colour=(rng.choice(colours),)))
+        else:
+            lo = rng.randint(5, 40)
+            out.append(ListFilters(min_price=lo, max_price=lo + rng.randint(10, 40)))
+    return out
+
+
+def buyers(snap: Any, rng: random.Random, n: int) -> list[str]:
+    """``n`` customers who bought something, drawn from the index."""
+    from core.catalog import point_id
+
+    with np.load(snap.models_dir / "ids.npz", allow_pickle=False) as f:
+        ids = [str(c) for c in f["customer_id"]]
+    found: list[str] = []
+    while len(found) < n:
+        batch = rng.sample(ids, 200)
+        recs = snap.reader.retrieve("customers", [point_id(c) for c in batch])
+        found += [
+            c for c, r in zip(batch, recs, strict=False) if r.payload.get("n_purchases", 0) > 0
+        ]
+    return found[:n]
+
+
+@contextmanager
+def every_candidate(snap: Any) -> Iterator[None]:
+    """Within: the candidate search answers every article that passes the filter."""
+    columns, reader = snap.columns, snap.reader
+
+    def all_passing(collection: str, queries: Any, flt: Any = None) -> list[int]:
+        return [int(i) for i in columns.ids[columns.mask(flt)]]
+
+    reader.candidates = all_passing
+    try:
+        yield
+    finally:
+        del reader.candidates
+
+
+def requests(snap: Any, settings: Any, data: Path, n: int, seed: int) -> dict[str, list[Ask]]:
+    from ranking.feed import feed
+    from ranking.request import Page
+    from ranking.search import search
+    from ranking.similar import similar
+
+    rng = random.Random(seed)
+    flts = shop_filters(data, rng, n)
+    page = Page(limit=12)
+    customers = buyers(snap, rng, n)
+    with np.load(snap.models_dir / "ids.npz", allow_pickle=False) as f:
+        articles = rng.sample([str(a) for a in f["article_id"]], n)
+    words = ["black", "dress", "denim", "striped", "cotton", "jersey", "knit", "short", "soft"]
+    queries = [" ".join(rng.sample(words, 2)) for _ in range(n)]
+
+    def ids(ranked: Any) -> list[str]:
+        return [r.payload["article_id"] for r in ranked.records]
+
+    return {
+        "feed": [
+            (lambda c=c, f=f: ids(feed(snap, settings, c, None, f, page)[0]))
+            for c, f in zip(customers, flts, strict=True)
+        ],
+        "similar": [
+            (lambda a=a, f=f: ids(similar(snap, settings, a, f, page)))
+            for a, f in zip(articles, flts, strict=True)
+        ],
+        "search": [
+            (lambda q=q, f=f: ids(search(snap, settings, f, page, text=snap.embed_text(q))))
+            for q, f in zip(queries, flts, strict=True)
+        ],
+    }
+
+
+def run(index: Path, data: Path, efs: list[int], n: int, seed: int) -> dict[str, dict[int, Any]]:
+    from core.settings import Settings
+    from core.store import filters, open_store
+    from ranking.index import LiveIndex
+
+    settings = Settings(index_dir=index, data_dir=data)
+    live = LiveIndex(settings, open_store(settings))
+    snap = live.snapshot()
+    out: dict[str, dict[int, Any]] = {}
+    try:
+        for name, asks in requests(snap, settings, data, n, seed).items():
+            with every_candidate(snap):
+                exact = [ask() for ask in asks]
+            out[name] = {}
+            for ef in efs:
+                filters.HNSW_EF = ef
+                times, shares = [], []
+                for ask, want in zip(asks, exact, strict=True):
+                    start = time.perf_counter()
+                    got = ask()
+                    times.append(time.perf_counter() - start)
+                    shares.append(len(set(got) & set(want)) / len(want) if want else 1.0)
+                ms = np.array(times) * 1000
+                out[name][ef] = {
+                    "agreement": float(np.mean(shares)),
+                    "worst": float(np.min(shares)),
+                    "p50": float(np.percentile(ms, 50)),
+                    "p99": float(np.percentile(ms, 99)),
+                }
+                Console().print(name, ef, out[name][ef])
+    finally:
+        live.close()
+    return out
+
+
+def plot(results: dict[str, dict[int, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, by_ef in results.items():
+        efs = sorted(by_ef)
+        ax.plot(
+            [by_ef[e]["p50"] for e in efs], [by_ef[e]["agreement"] for e in efs], "o-", label=name
+        )
+        for e in efs:
+            ax.annotate(str(e), (by_ef[e]["p50"], by_ef[e]["agreement"]), fontsize=7)
+    ax.axhline(0.99, color="grey", lw=0.8, ls=":", label="target 0.99")
+    ax.set_xlabel("served request p50 (ms), labels: hnsw_ef")
+    ax.set_ylabel("share of the exact top 12 served")
+    ax.legend(fontsize=8)
+    ax.set_title("Served page against the exact blend")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--index", type=Path, required=True, help="LOOKBOOK_INDEX_DIR of a built index")
+    p.add_argument("--data", type=Path, required=True, help="the data folder it was built from")
+    p.add_argument("--sweep", default="64,128,256", help="hnsw_ef values")
+    p.add_argument("--requests", type=int, default=60, help="per kind of request")
+    p.add_argument("--seed", type=int, default=5)
+    args = p.parse_args()
+    efs = [int(x) for x in args.sweep.split(",") if x]
+    results = run(args.index, args.data, efs, args.requests, args.seed)
+    table = Table(title=f"Served top 12 against the exact blend ({args.requests} requests each)")
+    for col in ("request", "hnsw_ef", "agreement", "worst", "p50 ms", "p99 ms"):
+        table.add_column(col, justify="left" if col == "request" else "right")
+    for name, by_ef in results.items():
+        for ef, r in sorted(by_ef.items()):
+            table.add_row(
+                name,
+                str(ef),
+                f"{r['agreement']:.4f}",
+                f"{r['worst']:.2f}",
+                f"{r['p50']:.2f}",
+                f"{r['p99']:.2f}",
+            )
+    Console().print(table)
+    OUT.mkdir(parents=True, exist_ok=True)
+    plot(results, OUT / "served.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
