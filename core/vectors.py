@@ -75,6 +75,16 @@ class ArticleVectors:
             raise ValueError(f"{folder}: the matrices do not have one row per article")
         return cls(matrices, article_ids)
 
+    def rows(self, signal: str, ids: Sequence[int]) -> FloatArray:
+        """The ``signal`` vectors of ``ids`` as rows (unit length for text and image; NaN rows
+        for an unknown id or an article without that vector)."""
+        m = self._m[signal]
+        rows = np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+        out = np.full((len(ids), m.shape[1]), np.nan)
+        known = rows >= 0
+        out[known] = m[rows[known]]
+        return out
+
     def scores(self, signal: str, query: Sequence[float], ids: Sequence[int]) -> FloatArray:
         """The engine's score of each id for ``query`` (NaN: unknown id or no vector)."""
         q = np.asarray(query, dtype=np.float32)

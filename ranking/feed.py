@@ -23,7 +23,7 @@ from ranking.pool import (
     weights_of,
 )
 from ranking.request import ListFilters, Page, to_store
-from ranking.taste import Recent, load_customer, tastes
+from ranking.taste import Recent, article_matrix, load_customer, tastes
 
 TRENDING_CANDIDATES = 50
 FAVOURITE_CANDIDATES = 50
@@ -101,8 +101,11 @@ def feed(
     ranked = page_of(
         pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
     )
-    hydrate(snap.reader, ranked, with_vectors=("text", "image"))
-    return ranked, _feed_reasons(ranked, recent)
+    # The reasons compare the page with the purchases: vectors from the engine only for an
+    # index without its matrices.
+    hydrate(snap.reader, ranked, with_vectors=("text", "image") if snap.vectors is None else ())
+    pages = {s: article_matrix(snap, ranked.records, s) for s in ("text", "image")}
+    return ranked, _feed_reasons(ranked, recent, pages)
 
 
 def _favourite_ids(
@@ -138,10 +141,10 @@ def _with_trend(boost: Boost | None, trending: list[Record]) -> Boost:
     return trend_boost
 
 
-def _feed_reasons(ranked: Ranked, recent: Recent) -> list[str]:
+def _feed_reasons(ranked: Ranked, recent: Recent, pages: dict[str, Any]) -> list[str]:
     """Why each item is in the feed: its strongest part, named after the purchase it is most
     like when that part is text or image; on ties the concrete reasons (text, image) win."""
-    nearest = {s: recent.nearest(ranked.records, s) for s in ("text", "image")}
+    nearest = {s: recent.nearest(pages[s], s) for s in ("text", "image")}
     out = []
     for i, parts in enumerate(ranked.parts):
         boost_reason = ranked.boosts[i][1]

@@ -73,45 +73,53 @@ class Recent:
         """Decay-weighted mean direction of the purchases' vectors (None without any)."""
         return _taste(self.unit[signal], self.weight[signal]) if signal in self.unit else None
 
-    def nearest(self, records: Sequence[Record], signal: str) -> list[str | None]:
-        """For each record, the name of the purchase most like it by ``signal`` (cosine)."""
-        out: list[str | None] = [None] * len(records)
-        rows = [i for i, r in enumerate(records) if r.vectors.get(signal)]
-        if signal not in self.unit or not rows:
+    def nearest(self, page: npt.NDArray[np.float64], signal: str) -> list[str | None]:
+        """For each row of ``page`` (an article's ``signal`` vector, NaN where it has none),
+        the name of the purchase most like it (cosine)."""
+        out: list[str | None] = [None] * len(page)
+        rows = np.flatnonzero(~np.isnan(page).any(axis=1)) if page.size else np.array([], int)
+        if signal not in self.unit or not len(rows):
             return out
-        page = np.array([records[i].vectors[signal] for i in rows], dtype=np.float64)
-        # Argmax over unit purchase rows: the record's own norm does not change the winner.
-        for i, j in zip(rows, (page @ self.unit[signal].T).argmax(axis=1), strict=True):
-            out[i] = self.names[signal][int(j)]
+        # Argmax over unit purchase rows: the article's own norm does not change the winner.
+        for i, j in zip(rows, (page[rows] @ self.unit[signal].T).argmax(axis=1), strict=True):
+            out[int(i)] = self.names[signal][int(j)]
         return out
+
+
+def article_matrix(snap: Snapshot, records: Sequence[Record], signal: str) -> Any:
+    """The ``signal`` vectors of ``records`` as rows, NaN where an article has none: from the
+    version's memory-mapped matrices, else from the records (read with their vectors)."""
+    if snap.vectors is not None:
+        return snap.vectors.rows(signal, [r.id for r in records])
+    present = [r.vectors.get(signal) for r in records]
+    dim = next((len(v) for v in present if v), 1)
+    return np.array([v if v else [np.nan] * dim for v in present], dtype=np.float64)
 
 
 def _recent(snap: Snapshot, settings: Settings, cust: Customer) -> Recent:
     recs = snap.reader.retrieve(
         "articles",
         [point_id(a) for a in cust.recent],
-        with_vectors=["text", "image"],
+        # Vectors from the engine only for an index without its matrices.
+        with_vectors=["text", "image"] if snap.vectors is None else (),
         payload_fields=("article_id", "prod_name"),  # what decay and the reasons read
     )
     day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
     half_life = settings.models.decay_half_life_days
     recent = Recent()
     for name in ("text", "image"):
-        have = [r for r in recs if r.vectors.get(name)]
-        if not have:
-            continue
-        m = np.array([r.vectors[name] for r in have], dtype=np.float64)
-        norms = np.linalg.norm(m, axis=1)
-        keep = norms > 0
+        m = article_matrix(snap, recs, name)
+        norms = np.linalg.norm(m, axis=1) if m.size else np.zeros(len(recs))
+        keep = np.nan_to_num(norms) > 0
         if not keep.any():
             continue
         ages = np.array(
-            [snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day) for r in have],
+            [snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day) for r in recs],
             dtype=np.float64,
         )
         recent.unit[name] = m[keep] / norms[keep, None]
         recent.weight[name] = (0.5 ** (np.maximum(ages, 0) / half_life))[keep]
-        recent.names[name] = [r.payload["prod_name"] for r, k in zip(have, keep, strict=True) if k]
+        recent.names[name] = [r.payload["prod_name"] for r, k in zip(recs, keep, strict=True) if k]
     return recent
 
 

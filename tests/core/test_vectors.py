@@ -59,7 +59,7 @@ def test_an_index_without_matrices_scores_through_the_engine(tmp_path: Path) -> 
 
 
 def test_the_feed_ranks_the_same_either_way(tiny_settings: Any, tiny_index: Any) -> None:
-    from ranking.feed import feed_pool
+    from ranking.feed import feed, feed_pool
     from ranking.index import LiveIndex
     from ranking.pool import page_of, weights_of
     from ranking.request import ListFilters, Page
@@ -69,11 +69,20 @@ def test_the_feed_ranks_the_same_either_way(tiny_settings: Any, tiny_index: Any)
     snap = live.snapshot()
     assert snap.vectors is not None
     pages = []
-    for vectors in (snap.vectors, None):
+    matrices = snap.vectors
+    for vectors in (matrices, None):
         snap.vectors = vectors
         pool, _ = feed_pool(snap, tiny_settings, TROUSERS_FAN, None, ListFilters(), Page(limit=30))
         page = page_of(pool, weights_of(tiny_settings), limit=30, offset=0, collapse=False)
         pages.append(([r.payload["article_id"] for r in page.records], page.scores))
+    # The whole feed, reasons included (tastes and "you bought" from the matrices or not).
+    feeds = []
+    for vectors in (matrices, None):
+        snap.vectors = vectors
+        ranked, reasons = feed(snap, tiny_settings, TROUSERS_FAN, None, ListFilters(), Page(12))
+        feeds.append(([r.payload["article_id"] for r in ranked.records], reasons))
     live.close()
     assert pages[0][0] == pages[1][0]
     assert np.allclose(pages[0][1], pages[1][1], atol=1e-5)
+    assert feeds[0] == feeds[1]
+    assert any("you bought" in why for why in feeds[0][1])
