@@ -212,6 +212,10 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--workers", type=_numbers, default=[1], help="API processes, e.g. 1,2")
     p.add_argument(
+        "--only",
+        help="comma-separated endpoint rows to measure (e.g. recommendations,similar), uncached",
+    )
+    p.add_argument(
         "--rate",
         type=float,
         help="open loop: uncached feed, similar and browse arriving at this many requests/s",
@@ -241,6 +245,9 @@ def main() -> int:
                 for name in SCALED:
                     for n in args.scaling:
                         results.append(measured(load(n), name, makers[name], False))
+            elif args.only:
+                for name in args.only.split(","):
+                    results.append(measured(load(args.clients), name, makers[name], False))
             else:
                 for name, make in makers.items():
                     for cached in (False, True):
