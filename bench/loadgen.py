@@ -165,18 +165,10 @@ async def drive(
             while time.perf_counter() < stop:
                 url = fixed if cached else _with_nonce(make(r), next(_NONCES))
                 t0 = time.perf_counter()
-                try:
-                    status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
-                    ok = status == 200
-                except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
-                    ok, headers = False, {}
-                    await conn.close()
+                headers = await _ask(conn, url)
+                if conn.writer is None:  # broken: a new connection for the next request
                     conn = Connection("127.0.0.1", port, load.headers(name))
-                if ok:
-                    res.latencies.append(time.perf_counter() - t0)
-                    res.hits += headers.get("x-cache") == "hit"
-                else:
-                    res.errors += 1
+                _count(res, headers, t0)
         finally:
             await conn.close()
 
@@ -189,6 +181,28 @@ async def drive(
     res.cpu_s = cpu_seconds(load.pid) - cpu0
     res.seconds = time.perf_counter() - t0
     return res
+
+
+_BROKEN = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
+
+
+async def _ask(conn: Connection, url: str) -> dict[str, str] | None:
+    """One GET; its headers when it answered 200, None otherwise (the connection is then
+    closed: the caller opens another)."""
+    try:
+        status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
+    except _BROKEN:
+        await conn.close()
+        return None
+    return headers if status == 200 else None
+
+
+def _count(res: Result, headers: dict[str, str] | None, started: float) -> None:
+    if headers is None:
+        res.errors += 1
+        return
+    res.latencies.append(time.perf_counter() - started)
+    res.hits += headers.get("x-cache") == "hit"
 
 
 def _with_nonce(url: str, n: int) -> str:
@@ -208,19 +222,10 @@ async def drive_open(
 
     async def one(url: str, planned: float) -> None:
         conn = idle.pop() if idle else Connection("127.0.0.1", load.port, load.headers(name))
-        try:
-            status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
-            ok = status == 200
-        except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
-            ok, headers = False, {}
-            await conn.close()
-        else:
+        headers = await _ask(conn, url)
+        if conn.writer is not None:
             idle.append(conn)
-        if ok:
-            res.latencies.append(time.perf_counter() - planned)
-            res.hits += headers.get("x-cache") == "hit"
-        else:
-            res.errors += 1
+        _count(res, headers, planned)
 
     t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
     planned = t0
