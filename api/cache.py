@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -45,11 +45,15 @@ class ResponseCache:
 
     def drop_customer(self, customer_id: str) -> int:
         """Remove every entry whose key names this customer; returns how many."""
+        return self.drop_where(lambda key: any(customer_id in str(part) for part in key))
+
+    def drop_where(self, stale: Callable[[tuple[Hashable, ...]], bool]) -> int:
+        """Remove every entry whose key ``stale`` says; returns how many."""
         with self._lock:
-            stale = [k for k in self._data if any(customer_id in str(part) for part in k)]
-            for k in stale:
+            keys = [k for k in self._data if stale(k)]
+            for k in keys:
                 del self._data[k]
-            return len(stale)
+            return len(keys)
 
     def __len__(self) -> int:
         return len(self._data)

@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.auth import Authenticator
 from api.cache import ResponseCache
-from api.middleware import Access, AccessMiddleware
+from api.middleware import PERSONAL, Access, AccessMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import admin, articles, customers, health, recommendations, search
 from core.audit import AuditLog
@@ -73,9 +73,14 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     if index is None:
         return None
     try:
-        return app.state.cache, index.snapshot().version
+        version = index.snapshot().version
     except LookbookError:
         return None
+    cache: ResponseCache = app.state.cache
+    if app.state.prefs.changed_elsewhere():
+        # Another API process saved someone's preferences: the feeds cached here may be stale.
+        cache.drop_where(lambda key: str(key[0]).startswith(PERSONAL))
+    return cache, version
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

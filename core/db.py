@@ -25,6 +25,15 @@ class Database:
         self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._conn.executescript(schema)
         self._lock = threading.Lock()
+        self._seen: int | None = None
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another API process, the command line) committed to
+        the file since the last call: SQLite's ``data_version``, a few µs to read."""
+        with self._lock:
+            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            changed, self._seen = version != self._seen, version
+        return changed
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:

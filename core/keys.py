@@ -58,7 +58,6 @@ class KeyStore:
     def __init__(self, path: Path) -> None:
         self._db = Database(path, _SCHEMA)
         self._known: dict[str, ApiKey | None] = {}
-        self._version = -1
 
     def create(self, role: str, name: str) -> tuple[ApiKey, str]:
         """A new key for ``role`` named ``name``: its record and the key (shown only now)."""
@@ -114,13 +113,11 @@ class KeyStore:
         if not key.startswith(PREFIX):
             return None
         h = digest(key)
+        if self._db.changed_elsewhere() or len(self._known) >= KNOWN_MAX:
+            self._known.clear()
+        if h in self._known:
+            return self._known[h]
         with self._db.connection() as conn:
-            version = conn.execute("PRAGMA data_version").fetchone()[0]
-            if version != self._version or len(self._known) >= KNOWN_MAX:
-                self._known.clear()
-                self._version = version
-            if h in self._known:
-                return self._known[h]
             row = conn.execute(
                 "SELECT name, role, hint, created_at FROM api_keys "
                 "WHERE hash = ? AND revoked_at IS NULL",

@@ -64,5 +64,10 @@ class PreferenceStore:
             )
         return now
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another process saved preferences (or wrote to the file) since last asked:
+        answers cached here that depend on preferences are then stale."""
+        return self._db.changed_elsewhere()
+
     def close(self) -> None:
         self._db.close()
