@@ -50,8 +50,9 @@ def serve(host: str, port: int, workers: int | None) -> int:
     """Run uvicorn with ``workers`` processes (spawned: none inherits an open shard)."""
     import uvicorn
 
-    n = workers or get_settings().workers
-    if n > 1 and not get_settings().qdrant_url:
+    settings = get_settings()
+    n = workers or settings.workers
+    if n > 1 and not settings.qdrant_url:
         os.environ["LOOKBOOK_PRIVATE_INDEX"] = "true"  # read by each worker's settings
     uvicorn.run("api.main:app", host=host, port=port, workers=n, log_level="info")
     return 0

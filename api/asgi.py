@@ -7,6 +7,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from api.errors import BASE
+
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
@@ -30,7 +32,7 @@ async def send_problem(
     """An application/problem+json answer (RFC 9457), as `api.errors.problem` writes them."""
     body = json.dumps(
         {
-            "type": f"https://lookbook.dev/problems/{kind}",
+            "type": BASE + kind,
             "title": title,
             "status": status,
             "detail": detail,

@@ -155,10 +155,14 @@ class AccessMiddleware:
         try:
             await self._serve(scope, receive, send, headers, principal)
         finally:
-            key_name = principal.key_name if principal is not None else None
-            if access is not None and principal is not None and key_name and method not in _READS:
+            if access and principal and principal.key_name and method not in _READS:
                 await asyncio.to_thread(
-                    access.audit.append, key_name, principal.role, method, path, state["status"]
+                    access.audit.append,
+                    principal.key_name,
+                    principal.role,
+                    method,
+                    path,
+                    state["status"],
                 )
 
     async def _limited(

@@ -75,11 +75,15 @@ class ArticleVectors:
             raise ValueError(f"{folder}: the matrices do not have one row per article")
         return cls(matrices, article_ids)
 
+    def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
+        """The matrix row of each point id, -1 where it is unknown."""
+        return np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+
     def rows(self, signal: str, ids: Sequence[int]) -> FloatArray:
         """The ``signal`` vectors of ``ids`` as rows (unit length for text and image; NaN rows
         for an unknown id or an article without that vector)."""
         m = self._m[signal]
-        rows = np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+        rows = self._rows(ids)
         out = np.full((len(ids), m.shape[1]), np.nan)
         known = rows >= 0
         out[known] = m[rows[known]]
@@ -91,7 +95,7 @@ class ArticleVectors:
         if signal in COSINE:
             norm = float(np.linalg.norm(q))
             q = q / norm if norm else q
-        rows = np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+        rows = self._rows(ids)
         out = np.full(len(ids), np.nan)
         known = rows >= 0
         if known.any():

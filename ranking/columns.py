@@ -13,7 +13,7 @@ fields, which for the whole catalog take a few MB. `Columns` loads them once per
 
 Result pages themselves still come from the store (scroll with the filter, vector search),
 so a filtered page is filled inside Qdrant; the columns only count and describe. The store
-tests check the two agree (`tests/api/test_columns.py`).
+tests check the two agree (`tests/ranking/test_columns.py`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """`python -m indexer build`: data folder → a new, verified, published index version.
 
-Stages: load + validate → statistics → text vectors → image vectors → ALS → write the store →
-verify → publish. Models (CNN weights, ALS factors, id maps, manifest) go to
-``index_dir/models/<version>/`` before the version is published, so a published version always
-has its models. A build killed at any moment leaves the current version serving: the new
-version is only made current by the atomic pointer switch at the very end.
+Stages: load + validate → statistics → text vectors → image vectors → ALS → write the store
+(verified: the counts are checked before the version is marked finished) → publish. Models
+(CNN weights, ALS factors, id maps, manifest) go to ``index_dir/models/<version>/`` before the
+version is published, so a published version always has its models. A build killed at any
+moment leaves the current version serving: the new version is only made current by the
+atomic pointer switch at the very end.
 """
 
 from __future__ import annotations
@@ -131,9 +132,7 @@ def _rejected(ds: Dataset) -> int:
     return int(sum(f["rejected"] for f in files.values()))
 
 
-def _write(
-    store: Any, version: str, ds: Dataset, signals: Signals, settings: Settings
-) -> dict[str, int]:
+def _write(store: Any, version: str, ds: Dataset, signals: Signals, settings: Settings) -> None:
     writer = store.new_writer(version)
     writer.create("articles", article_spec(signals))
     writer.create("customers", customer_spec(signals))
@@ -147,8 +146,7 @@ def _write(
                 bar.update(len(batch))
     # A count that does not verify stops here: the version is never marked finished.
     expected = {"articles": len(ds.articles), "customers": len(ds.customers)}
-    counts: dict[str, int] = writer.finish(expected)
-    return counts
+    writer.finish(expected)
 
 
 def sample_customers(ds: Dataset, seed: int, n: int = 5) -> list[dict[str, Any]]:
