@@ -2,9 +2,10 @@
 
     python -m api serve --host 127.0.0.1 --port 8000      # LOOKBOOK_WORKERS processes
 
-`serve` starts `LOOKBOOK_WORKERS` API processes (default: one per core) behind one port. With
-the embedded engine each opens its own copy of the published index version (one process owns
-an Edge shard folder); a process that dies is started again by the others' supervisor.
+`serve` starts `LOOKBOOK_WORKERS` API processes (default: one per core) behind one port, each
+on its own socket (SO_REUSEPORT: the kernel spreads connections, see `api.serve`). With the
+embedded engine each opens its own copy of the published index version (one process owns an
+Edge shard folder); a process that dies is started again by the supervisor.
 
 API keys, for services, merchandisers and admins:
 
@@ -47,15 +48,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def serve(host: str, port: int, workers: int | None) -> int:
-    """Run uvicorn with ``workers`` processes (spawned: none inherits an open shard)."""
-    import uvicorn
-
+    """Run ``workers`` API processes (one: in this process), each on its own socket."""
     settings = get_settings()
     n = workers or settings.workers
-    if n > 1 and not settings.qdrant_url:
+    if n == 1:
+        from api.serve import check_port_free, run_worker
+
+        check_port_free(host, port)
+        run_worker(host, port, "info")
+        return 0
+    from api.serve import supervise
+
+    if not settings.qdrant_url:
         os.environ["LOOKBOOK_PRIVATE_INDEX"] = "true"  # read by each worker's settings
-    uvicorn.run("api.main:app", host=host, port=port, workers=n, log_level="info")
-    return 0
+    return supervise(host, port, n)
 
 
 def main(argv: list[str] | None = None) -> int:
