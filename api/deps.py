@@ -1,9 +1,13 @@
-"""Typed dependencies: objects built once in the lifespan, reached through `request.app.state`."""
+"""Typed dependencies: objects built once in the lifespan, reached through `request.app.state`.
+
+The ones that only read the request or the app's state are ``async``: FastAPI runs a plain
+``def`` dependency in its thread pool, a thread hop per dependency and request. `get_snapshot`
+stays ``def``: switching to a newly published version opens it, which blocks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
@@ -21,7 +25,7 @@ from ranking.request import Page
 MAX_OFFSET = 1000
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -31,17 +35,17 @@ def get_snapshot(request: Request) -> Snapshot:
     return live.snapshot()
 
 
-def get_cache(request: Request) -> ResponseCache:
+async def get_cache(request: Request) -> ResponseCache:
     cache: ResponseCache = request.app.state.cache
     return cache
 
 
-def get_prefs(request: Request) -> PreferenceStore:
+async def get_prefs(request: Request) -> PreferenceStore:
     prefs: PreferenceStore = request.app.state.prefs
     return prefs
 
 
-def get_page(
+async def get_page(
     limit: Annotated[int, Query(ge=1, le=100)] = 12,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     collapse: Annotated[bool, Query(description="one article per product_code")] = True,
@@ -49,26 +53,30 @@ def get_page(
     return Page(limit=limit, offset=offset, collapse=collapse)
 
 
-def get_principal(request: Request) -> Principal | None:
-    """The caller the middleware authenticated (None: no credential was sent); it leaves the
-    answer in the scope of every request it lets through."""
+def _principal(request: Request) -> Principal | None:
     principal: Principal | None = request.scope.get(PRINCIPAL)
     return principal
 
 
-def optional_customer(request: Request) -> str | None:
+async def get_principal(request: Request) -> Principal | None:
+    """The caller the middleware authenticated (None: no credential was sent); it leaves the
+    answer in the scope of every request it lets through."""
+    return _principal(request)
+
+
+async def optional_customer(request: Request) -> str | None:
     """The signed-in shopper's customer id when a valid token is sent, else None."""
-    principal = get_principal(request)
+    principal = _principal(request)
     return principal.customer_id if principal is not None else None
 
 
-def require_owner(
+async def require_owner(
     request: Request,
     customer_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="64-hex customer id")],
 ) -> str:
     """The path's customer, only for that customer's token or a service key: 401 without a
     credential, 403 with anyone else's."""
-    principal = get_principal(request)
+    principal = _principal(request)
     if principal is None:
         raise AuthError(401, "sign in: this is a customer's personal data")
     if not principal.may_act_for(customer_id):
@@ -76,11 +84,11 @@ def require_owner(
     return customer_id
 
 
-def require_role(*roles: str) -> Callable[[Request], Principal]:
+def require_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
     """A dependency that admits API keys of ``roles`` only (401 without, 403 another role)."""
 
-    def check(request: Request) -> Principal:
-        principal = get_principal(request)
+    async def check(request: Request) -> Principal:
+        principal = _principal(request)
         if principal is None:
             raise AuthError(401, f"an API key with the role {' or '.join(roles)} is required")
         if principal.role not in roles:
@@ -90,12 +98,12 @@ def require_role(*roles: str) -> Callable[[Request], Principal]:
     return check
 
 
-def get_keys(request: Request) -> KeyStore:
+async def get_keys(request: Request) -> KeyStore:
     keys: KeyStore = request.app.state.keys
     return keys
 
 
-def get_audit(request: Request) -> AuditLog:
+async def get_audit(request: Request) -> AuditLog:
     access: Access = request.app.state.access
     return access.audit
 

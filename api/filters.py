@@ -20,14 +20,14 @@ Values = Annotated[
 Price = Annotated[float | None, Query(ge=0, le=1_000_000, description="shop currency")]
 
 
-def list_filters(
+async def list_filters(
     category: Values = None,
     colour: Values = None,
     index_group: Values = None,
     min_price: Price = None,
     max_price: Price = None,
 ) -> ListFilters:
-    """FastAPI dependency reading the filter query parameters."""
+    """FastAPI dependency reading the filter query parameters (async: no thread hop)."""
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price", f"{min_price} is above max_price {max_price}")
     return ListFilters(
