@@ -2,12 +2,15 @@
 against the exact blend's top 12, at each HNSW beam width (`hnsw_ef`).
 
     python bench/served.py --index /root/lookbook-hm/index --data /root/lookbook-hm/data \
-        [--sweep 64,128,256] [--requests 60]
+        [--sweep 100,256] [--candidates 100,200] [--requests 60]
 
-The served page is the engine's: one HNSW prefetch per signal (`LOOKBOOK_RANKING__CANDIDATES`
-each) under the request's filter, re-scored exactly, blended, collapsed. The exact page is the
-same request with the candidate search replaced by every article that passes the filter, so
-it differs from the served one only by what the prefetches missed. "agreement" is the share of
+The served page is the engine's: one HNSW prefetch per signal (`--candidates` each, the
+setting `LOOKBOOK_RANKING__CANDIDATES`; beam width `--sweep`, `core.store.filters.CANDIDATE_EF`)
+under the request's filter, re-scored exactly, blended, collapsed. The exact page is the same
+request with the candidate search replaced by every article that passes the filter. The
+normalisation does not depend on the pool (`scoring.normalise`), so the exact page is the
+blend over every such article and differs from the served one only by what the prefetches
+missed. "agreement" is the share of
 the exact top 12 the served page contains, over feeds of customers who bought something,
 similar items and text searches, each under a shop filter (a product type, a colour, a price
 range, or none). The p50 and p99 are of the served requests. Prints a table and saves
@@ -126,7 +129,9 @@ def requests(snap: Any, settings: Any, data: Path, n: int, seed: int) -> dict[st
     }
 
 
-def run(index: Path, data: Path, efs: list[int], n: int, seed: int) -> dict[str, dict[int, Any]]:
+def run(
+    index: Path, data: Path, efs: list[int], pools: list[int], n: int, seed: int
+) -> dict[str, dict[tuple[int, int], Any]]:
     from core.settings import Settings
     from core.store import filters, open_store
     from ranking.index import LiveIndex
@@ -134,14 +139,15 @@ def run(index: Path, data: Path, efs: list[int], n: int, seed: int) -> dict[str,
     settings = Settings(index_dir=index, data_dir=data)
     live = LiveIndex(settings, open_store(settings))
     snap = live.snapshot()
-    out: dict[str, dict[int, Any]] = {}
+    out: dict[str, dict[tuple[int, int], Any]] = {}
     try:
         for name, asks in requests(snap, settings, data, n, seed).items():
             with every_candidate(snap):
                 exact = [ask() for ask in asks]
             out[name] = {}
-            for ef in efs:
-                filters.HNSW_EF = ef
+            for pool, ef in ((p, e) for p in pools for e in efs):
+                filters.CANDIDATE_EF = ef
+                settings.ranking.candidates = pool
                 times, shares = [], []
                 for ask, want in zip(asks, exact, strict=True):
                     start = time.perf_counter()
@@ -149,19 +155,19 @@ def run(index: Path, data: Path, efs: list[int], n: int, seed: int) -> dict[str,
                     times.append(time.perf_counter() - start)
                     shares.append(len(set(got) & set(want)) / len(want) if want else 1.0)
                 ms = np.array(times) * 1000
-                out[name][ef] = {
+                out[name][pool, ef] = {
                     "agreement": float(np.mean(shares)),
                     "worst": float(np.min(shares)),
                     "p50": float(np.percentile(ms, 50)),
                     "p99": float(np.percentile(ms, 99)),
                 }
-                Console().print(name, ef, out[name][ef])
+                Console().print(name, pool, ef, out[name][pool, ef])
     finally:
         live.close()
     return out
 
 
-def plot(results: dict[str, dict[int, Any]], path: Path) -> None:
+def plot(results: dict[str, dict[tuple[int, int], Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,9 +180,10 @@ def plot(results: dict[str, dict[int, Any]], path: Path) -> None:
             [by_ef[e]["p50"] for e in efs], [by_ef[e]["agreement"] for e in efs], "o-", label=name
         )
         for e in efs:
-            ax.annotate(str(e), (by_ef[e]["p50"], by_ef[e]["agreement"]), fontsize=7)
+            label = f"{e[0]}/{e[1]}"
+            ax.annotate(label, (by_ef[e]["p50"], by_ef[e]["agreement"]), fontsize=7)
     ax.axhline(0.99, color="grey", lw=0.8, ls=":", label="target 0.99")
-    ax.set_xlabel("served request p50 (ms), labels: hnsw_ef")
+    ax.set_xlabel("served request p50 (ms), labels: candidates/hnsw_ef")
     ax.set_ylabel("share of the exact top 12 served")
     ax.legend(fontsize=8)
     ax.set_title("Served page against the exact blend")
@@ -188,19 +195,22 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, required=True, help="LOOKBOOK_INDEX_DIR of a built index")
     p.add_argument("--data", type=Path, required=True, help="the data folder it was built from")
-    p.add_argument("--sweep", default="64,128,256", help="hnsw_ef values")
+    p.add_argument("--sweep", default="100,256", help="candidate search hnsw_ef values")
+    p.add_argument("--candidates", default="100", help="prefetch sizes (per signal)")
     p.add_argument("--requests", type=int, default=60, help="per kind of request")
     p.add_argument("--seed", type=int, default=5)
     args = p.parse_args()
     efs = [int(x) for x in args.sweep.split(",") if x]
-    results = run(args.index, args.data, efs, args.requests, args.seed)
+    pools = [int(x) for x in args.candidates.split(",") if x]
+    results = run(args.index, args.data, efs, pools, args.requests, args.seed)
     table = Table(title=f"Served top 12 against the exact blend ({args.requests} requests each)")
-    for col in ("request", "hnsw_ef", "agreement", "worst", "p50 ms", "p99 ms"):
+    for col in ("request", "candidates", "hnsw_ef", "agreement", "worst", "p50 ms", "p99 ms"):
         table.add_column(col, justify="left" if col == "request" else "right")
     for name, by_ef in results.items():
-        for ef, r in sorted(by_ef.items()):
+        for (pool, ef), r in sorted(by_ef.items()):
             table.add_row(
                 name,
+                str(pool),
                 str(ef),
                 f"{r['agreement']:.4f}",
                 f"{r['worst']:.2f}",

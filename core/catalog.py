@@ -141,8 +141,9 @@ def image_relpath(article_id: str) -> Path:
 
 #: What an index version's layout is, written to its manifest; the API serves only its own.
 #: 1: article point ids hashed from article_id. 2: article point id = the numeric article_id,
-#: customer histories packed into strings (`pack`).
-INDEX_FORMAT = 2
+#: customer histories packed into strings (`pack`). 3: articles also hold ``cf_cosine`` (the
+#: item factors under cosine distance, for the cf prefetch of similar items).
+INDEX_FORMAT = 3
 
 
 def point_id(key: str) -> int:

@@ -11,10 +11,15 @@ model folder, rows in the order of ``ids.npz``; the scores are those the engine 
   score is the row's dot product with the unit query. Articles without an image have a NaN
   row, so their score is NaN (absent), as the engine has no vector for them.
 * ``cf`` (dot product): raw ALS item factors; the score is the plain dot product.
+
+`score_stats` gives the mean and spread of a signal's scores over the whole catalogue for a
+query, from which the blend's normalisation takes its floor (`scoring.normalise.from_floor`):
+exact, from the matrix's mean row and second moments, computed once per version and signal.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +31,8 @@ from core.catalog import point_id
 FOLDER = "vectors"
 COSINE = ("text", "image")
 FloatArray = npt.NDArray[np.float64]
+#: Rows read at a time when averaging a matrix (a few MB, whatever the catalogue's size).
+CHUNK = 8192
 
 
 def _unit_rows(m: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -62,6 +69,8 @@ class ArticleVectors:
     def __init__(self, matrices: Mapping[str, npt.NDArray[np.float32]], ids: Sequence[str]):
         self._m = dict(matrices)
         self._row = {point_id(a): i for i, a in enumerate(ids)}
+        self._stats: dict[tuple[str, bool], tuple[FloatArray, FloatArray]] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, models_dir: Path, article_ids: Sequence[str]) -> ArticleVectors | None:
@@ -101,3 +110,43 @@ class ArticleVectors:
         if known.any():
             out[known] = self._m[signal][rows[known]] @ q
         return out
+
+    def _moments(self, signal: str, unit: bool) -> tuple[FloatArray, FloatArray]:
+        """The mean row and the second-moment matrix (E[x xᵀ]) of a matrix over the articles
+        that have the vector (rows scaled to unit length first when ``unit``), computed once
+        per version: a query's mean and spread of scores over the catalogue follow from them."""
+        key = (signal, unit)
+        with self._lock:
+            found = self._stats.get(key)
+            if found is not None:
+                return found
+            m = self._m[signal]
+            dim = m.shape[1]
+            total, second, n = np.zeros(dim), np.zeros((dim, dim)), 0
+            for lo in range(0, len(m), CHUNK):
+                block = np.asarray(m[lo : lo + CHUNK], dtype=np.float64)
+                block = block[~np.isnan(block).any(axis=1)]
+                if unit:
+                    norms = np.linalg.norm(block, axis=1)
+                    block = block[norms > 0] / norms[norms > 0, None]
+                total += block.sum(axis=0)
+                second += block.T @ block
+                n += len(block)
+            stats = (total / max(n, 1), second / max(n, 1))
+            self._stats[key] = stats
+            return stats
+
+    def score_stats(
+        self, signal: str, query: Sequence[float], cosine: bool = False
+    ) -> tuple[float, float]:
+        """Mean and standard deviation over the catalogue of `scores` for ``query`` (articles
+        without the vector left out); with ``cosine``, of the cosine instead of the dot product
+        for a dot-product signal (cf scored as a cosine, as similar items do). Exact, from the
+        moments: mean = q·E[x], variance = qᵀE[x xᵀ]q − mean²."""
+        q = np.asarray(query, dtype=np.float64)
+        if cosine or signal in COSINE:
+            norm = float(np.linalg.norm(q))
+            q = q / norm if norm else q
+        mean_row, second = self._moments(signal, unit=cosine and signal not in COSINE)
+        mean = float(mean_row @ q)
+        return mean, float(np.sqrt(max(float(q @ second @ q) - mean * mean, 0.0)))

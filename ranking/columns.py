@@ -93,6 +93,26 @@ class Columns:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def rows(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The row of each point id, -1 where it is not an article of this version."""
+        if not len(self.ids) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return np.where(self.ids[pos] == ids, pos, -1).astype(np.int64)
+
+    def numbers(self, key: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """A number field of the rows (NaN where an article has none)."""
+        out: npt.NDArray[np.float64] = self._numbers[key][rows]
+        return out
+
+    def codes(self, key: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+        """A keyword field of the rows as integer codes: equal codes, equal values (-1: none)."""
+        return self._codes[key][rows]
+
+    def payload(self, row: int) -> dict[str, Any]:
+        """The slim payload of one row, shared: read it, never change it."""
+        return self._payloads[row]
+
     def records(self, ids: Sequence[int]) -> list[Record]:
         """Slim records of the ``ids`` that exist, in the order given (as `retrieve`)."""
         out = []

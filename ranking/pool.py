@@ -1,19 +1,21 @@
 """The ranking engine shared by the feed, similar items and search.
 
 One prefetch per signal under the request's filter gives the candidate pool; each candidate's
-raw signal score is then computed exactly by the engine (`StoreReader.score_ids`: an exact
-search restricted to the candidate ids, so no vector crosses into Python), normalised
-(`scoring.normalise.minmax`), blended (`scoring.blend`), optionally nudged by preference boosts,
-ordered, collapsed by product_code and paged. Only the page's records are then read in full.
+raw signal score is then computed exactly (from the version's memory-mapped article matrices,
+`core.vectors`; from the engine for an index without them), normalised from the catalogue's
+average to the best candidate (`scoring.normalise.above_mean`, which does not depend on the
+pool), blended (`scoring.blend`), optionally nudged by preference boosts, ordered, collapsed by
+product_code and paged. Only the page's records are then read in full.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from core.settings import Settings
 from core.store.base import Filter, Record, StoreReader, VectorQuery
@@ -21,8 +23,9 @@ from core.vectors import ArticleVectors
 from ranking.columns import Columns
 from ranking.request import Page
 from scoring.blend import SIGNALS, Weights, blend
-from scoring.diversity import collapse_variants, rank
-from scoring.normalise import FloatArray, minmax
+from scoring.normalise import FloatArray, floor_of, from_floor, minmax
+
+IntArray = npt.NDArray[np.int64]
 
 #: Hard cap on the candidates one prefetch asks for.
 MAX_PREFETCH = 3000
@@ -53,9 +56,16 @@ class Plan:
     extra_ids: list[int] = field(default_factory=list)
 
     def add(
-        self, signal: str, vector: Sequence[float], prefetch: int, cosine: bool = False
+        self,
+        signal: str,
+        vector: Sequence[float],
+        prefetch: int,
+        cosine: bool = False,
+        using: str | None = None,
     ) -> None:
-        self.queries[signal] = VectorQuery(signal, [float(x) for x in vector], prefetch)
+        """Score ``signal`` against ``vector``; prefetch by the index vector ``using`` (default:
+        the signal's own), e.g. ``cf_cosine`` for a cf scored as a cosine."""
+        self.queries[signal] = VectorQuery(using or signal, [float(x) for x in vector], prefetch)
         if cosine:
             self.cosine_of_dot.add(signal)
 
@@ -84,34 +94,49 @@ def pool_size(candidates: int, limit: int, offset: int) -> int:
 
 
 def _raw_parts(
-    reader: StoreReader, records: Sequence[Record], plan: Plan, vectors: ArticleVectors | None
+    reader: StoreReader,
+    columns: Columns,
+    ids: IntArray,
+    rows: IntArray,
+    plan: Plan,
+    vectors: ArticleVectors | None,
 ) -> dict[str, FloatArray]:
-    """Exact raw score of each signal for each record (NaN where the item lacks the vector):
+    """Exact raw score of each signal for each candidate (NaN where the item lacks the vector):
     from the version's memory-mapped matrices when it has them, else from the engine."""
-    ids = [r.id for r in records]
+    id_list = ids.tolist()
     raw: dict[str, FloatArray] = {}
+    # Scored by the signal's own vector, whatever vector its prefetch walked.
+    queries = [replace(q, using=s) for s, q in plan.queries.items()]
     if vectors is not None:
-        batch = [vectors.scores(q.using, q.vector, ids) for q in plan.queries.values()]
+        batch = [vectors.scores(q.using, q.vector, id_list) for q in queries]
     else:
-        found = reader.score_ids_many("articles", list(plan.queries.values()), ids)
-        batch = [np.array([f.get(i, np.nan) for i in ids], dtype=np.float64) for f in found]
+        found = reader.score_ids_many("articles", queries, id_list)
+        batch = [np.array([f.get(i, np.nan) for i in id_list], dtype=np.float64) for f in found]
     for (signal, query), values in zip(plan.queries.items(), batch, strict=True):
         if signal in plan.cosine_of_dot:
             qn = float(np.linalg.norm(query.vector)) or 1.0
-            norms = np.array([r.payload.get(f"{signal}_norm") or np.nan for r in records])
+            norms = columns.numbers(f"{signal}_norm", rows)
             with np.errstate(invalid="ignore", divide="ignore"):
-                values = values / (qn * norms)
+                values = values / (qn * np.where(norms == 0, np.nan, norms))
         raw[signal] = values
     return raw
 
 
 @dataclass
 class Pool:
-    """Scored candidates before the blend: records, normalised parts, preference boosts."""
+    """Scored candidates before the blend, as arrays over the candidates: point ids, rows of
+    the columns, normalised parts, preference boosts. Records are made for the page only."""
 
-    records: list[Record]
+    columns: Columns
+    ids: IntArray
+    rows: IntArray
     norm: dict[str, FloatArray]
-    boosts: list[tuple[float, str]]
+    boost: FloatArray
+    #: The boost's reason per candidate (None: no boost applies to the request).
+    why: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 def score_pool(
@@ -123,39 +148,64 @@ def score_pool(
     vectors: ArticleVectors | None = None,
 ) -> Pool:
     """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly; the
-    candidates' `SLIM` payloads come from ``columns`` (no engine round trip)."""
-    ids = reader.candidates("articles", list(plan.queries.values()), flt)
-    seen = set(ids)
-    ids += [i for i in plan.extra_ids if i not in seen]
-    records = columns.records(ids)
-    raw = _raw_parts(reader, records, plan, vectors) if records else {}
-    norm = {s: minmax(v) for s, v in raw.items()}
-    boosts = [boost(r.payload) if boost else (0.0, "") for r in records]
-    return Pool(records, norm, boosts)
+    fields ranking reads come from ``columns`` (no engine round trip, no per-candidate dict)."""
+    found = reader.candidates("articles", list(plan.queries.values()), flt)
+    seen = set(found)
+    found += [i for i in plan.extra_ids if i not in seen]
+    ids = np.array(found, dtype=np.int64)
+    rows = columns.rows(ids)
+    ids, rows = ids[rows >= 0], rows[rows >= 0]
+    raw = _raw_parts(reader, columns, ids, rows, plan, vectors) if len(ids) else {}
+    norm = {s: _normalise(v, plan, s, vectors) for s, v in raw.items()}
+    if boost is None:
+        return Pool(columns, ids, rows, norm, np.zeros(len(ids)))
+    given = [boost(columns.payload(int(r))) for r in rows]
+    amounts = np.array([b for b, _ in given], dtype=np.float64)
+    return Pool(columns, ids, rows, norm, amounts, [why for _, why in given])
+
+
+def _normalise(
+    raw: FloatArray, plan: Plan, signal: str, vectors: ArticleVectors | None
+) -> FloatArray:
+    """The signal's parts: from the catalogue's mean (0) to the best candidate (1); min–max
+    over the candidates for an index without its matrices (no catalogue mean to hand)."""
+    if vectors is None:
+        return minmax(raw)
+    query = plan.queries[signal]
+    mean, std = vectors.score_stats(signal, query.vector, cosine=signal in plan.cosine_of_dot)
+    return from_floor(raw, floor_of(mean, std))
+
+
+def _first_of_each(order: IntArray, codes: npt.NDArray[np.int32]) -> IntArray:
+    """``order`` with only the first candidate of each product code (collapse of variants)."""
+    _, first = np.unique(codes[order], return_index=True)
+    return order[np.sort(first)]
 
 
 def page_of(pool: Pool, weights: Weights, *, limit: int, offset: int, collapse: bool) -> Ranked:
     """Blend, order (ties by article id), collapse variants and cut one page."""
-    records, norm = pool.records, pool.norm
-    if not records:
+    norm = pool.norm
+    if not len(pool):
         return Ranked([], [], [], [], None, 0)
     w = weights.as_dict()
     if any(w[s] > 0 for s in norm):
         scores, eff = blend(norm, weights)
     else:
         # No present signal carries weight: order by the boosts (and trend) alone.
-        scores, eff = np.zeros(len(records)), None
+        scores, eff = np.zeros(len(pool)), None
         norm = {}
-    final = scores + np.array([b[0] for b in pool.boosts])
-    order = rank(final, tie_keys=[r.payload["article_id"] for r in records])
+    final = scores + pool.boost
+    # Point ids are the article ids as numbers (10 digits): the same order as the ids.
+    order = np.lexsort((pool.ids, -final))
     if collapse:
-        order = collapse_variants(order, [r.payload["product_code"] for r in records])
+        order = _first_of_each(order, pool.columns.codes("product_code", pool.rows))
     page = order[offset : offset + limit]
+    why = pool.why
     return Ranked(
-        records=[records[i] for i in page],
-        parts=[{s: _part(norm, s, i) for s in SIGNALS} for i in page],
-        scores=[float(final[i]) for i in page],
-        boosts=[pool.boosts[i] for i in page],
+        records=pool.columns.records(pool.ids[page].tolist()),
+        parts=[{s: _part(norm, s, int(i)) for s in SIGNALS} for i in page],
+        scores=final[page].tolist(),
+        boosts=[(float(pool.boost[i]), why[i] if why else "") for i in page],
         weights=eff,
         total=len(order),
     )

@@ -42,5 +42,6 @@ def similar(
     for name in ("cf", "text", "image"):
         vec = src.vectors.get(name)
         if vec and float(np.linalg.norm(vec)) > 0:
-            plan.add(name, list(vec), n, cosine=name == "cf")
+            cosine = name == "cf"
+            plan.add(name, list(vec), n, cosine=cosine, using="cf_cosine" if cosine else None)
     return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)

@@ -24,7 +24,14 @@ from core.store.base import (
     StoreReader,
     VectorQuery,
 )
-from core.store.filters import Order, PagedScroll, edge_params, keep_order, to_edge
+from core.store.filters import (
+    Order,
+    PagedScroll,
+    candidate_params,
+    edge_params,
+    keep_order,
+    to_edge,
+)
 
 
 class _Shards:
@@ -156,7 +163,7 @@ class EdgeReader(PagedScroll, StoreReader):
                 limit=q.limit,
                 query=qe.Query.Nearest(list(q.vector), using=q.using),
                 filter=edge_flt,
-                params=edge_params(q.limit),
+                params=candidate_params(q.limit),
             )
             for q in queries
         ]

@@ -37,6 +37,28 @@ def hnsw_ef(limit: int) -> int:
     return max(HNSW_EF, limit)
 
 
+#: The candidate search of a ranked list (one prefetch per signal) walks the int8 copies only:
+#: every candidate is re-scored exactly afterwards (`ranking.pool`), so the engine's own
+#: rescoring on the float vectors would be paid twice. Judged by the served page's agreement
+#: with the exact blend (bench/served.py), not by the recall of each prefetch.
+CANDIDATE_RESCORE = False
+#: Beam width of the candidate search; at least the prefetch size.
+CANDIDATE_EF = 100
+
+
+def candidate_ef(limit: int) -> int:
+    return max(CANDIDATE_EF, limit)
+
+
+def candidate_params(limit: int) -> qe.SearchParams:
+    """Edge search params of a ranked list's candidate prefetch."""
+    if CANDIDATE_RESCORE:
+        walk = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+    else:
+        walk = qe.QuantizationSearchParams(rescore=False, oversampling=1.0)
+    return qe.SearchParams(hnsw_ef=candidate_ef(limit), quantization=walk)
+
+
 def edge_params(limit: int) -> qe.SearchParams:
     """Graph walk on the int8 vectors with twice the candidates, rescored on the originals:
     as accurate as the float walk (recall@12 0.994 vs 0.994) and cheaper per step."""

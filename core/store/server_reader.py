@@ -13,7 +13,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 
 from core.errors import NotFound, StoreUnavailable
 from core.store.base import Collection, Filter, Record, StoreReader, VectorQuery
-from core.store.filters import Order, PagedScroll, hnsw_ef, keep_order, to_server
+from core.store.filters import Order, PagedScroll, candidate_ef, hnsw_ef, keep_order, to_server
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class ServerReader(PagedScroll, StoreReader):
                 using=q.using,
                 limit=q.limit,
                 filter=server_flt,
-                params=qm.SearchParams(hnsw_ef=hnsw_ef(q.limit)),
+                params=qm.SearchParams(hnsw_ef=candidate_ef(q.limit)),
             )
             for q in queries
         ]

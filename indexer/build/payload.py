@@ -47,6 +47,9 @@ def article_spec(signals: Signals) -> CollectionSpec:
             "text": int(signals.text.shape[1]),
             "image": int(signals.image.shape[1]),
             "cf": int(signals.item_factors.shape[1]),
+            # The same factors under cosine distance: similar items rank cf by cosine, and a
+            # walk of the dot-product graph finds the longest factors, not the nearest.
+            "cf_cosine": int(signals.item_factors.shape[1]),
         },
         dot_vectors=("cf",),
         keyword_fields=KEYWORD_FIELDS,
@@ -123,6 +126,8 @@ def article_points(ds: Dataset, signals: Signals, settings: Settings) -> Iterato
         }
         if signals.has_image[i]:
             vectors["image"] = signals.image[i].tolist()
+        if payload["cf_norm"] > 0:  # a cosine needs a direction: no vector for a zero one
+            vectors["cf_cosine"] = vectors["cf"]
         batch.append(Point(point_id(payload["article_id"]), vectors, payload))
         if len(batch) == BATCH:
             yield batch

@@ -58,8 +58,34 @@ def test_an_index_without_matrices_scores_through_the_engine(tmp_path: Path) -> 
         )
 
 
-def test_the_feed_ranks_the_same_either_way(tiny_settings: Any, tiny_index: Any) -> None:
+def test_score_stats_are_the_catalogues_own(loaded: tuple[Any, ArticleVectors, list[int]]) -> None:
+    """The mean and deviation of a query's scores over every article, from the moments, equal
+    the ones computed from every score (articles without the vector left out)."""
+    _, vectors, ids = loaded
+    rng = np.random.default_rng(3)
+    for signal, cosine in (("text", False), ("image", False), ("cf", False), ("cf", True)):
+        q = vectors.rows(signal, ids[:1])[0] + 0.1 * rng.normal(
+            size=vectors.rows(signal, ids[:1]).shape[1]
+        )
+        scores = vectors.scores(signal, q, ids)
+        if cosine:
+            norms = np.linalg.norm(vectors.rows("cf", ids), axis=1)
+            scores = np.where(norms > 0, scores / (np.linalg.norm(q) * norms), np.nan)
+        mean, std = vectors.score_stats(signal, q, cosine=cosine)
+        assert mean == pytest.approx(np.nanmean(scores), abs=1e-6), signal
+        assert std == pytest.approx(np.nanstd(scores), rel=1e-4), signal
+
+
+def test_the_feed_ranks_the_same_either_way(
+    tiny_settings: Any, tiny_index: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same feed from the matrices as from the engine, under one normalisation: min–max,
+    since an index without matrices has no catalogue statistics for the floor."""
+    import ranking.pool
     from ranking.feed import feed, feed_pool
+    from scoring.normalise import minmax
+
+    monkeypatch.setattr(ranking.pool, "_normalise", lambda raw, *_: minmax(raw))
     from ranking.index import LiveIndex
     from ranking.pool import page_of, weights_of
     from ranking.request import ListFilters, Page

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from core.store.base import Range
 from ranking.browse import trending
 from ranking.feed import feed, feed_pool, preference_boost
 from ranking.index import LiveIndex, Snapshot
-from ranking.pool import Pool, Ranked, page_of, weights_of
+from ranking.pool import Ranked, page_of, weights_of
 from ranking.request import ListFilters, Page, to_store
 from ranking.search import search
 from ranking.similar import similar
@@ -273,11 +273,13 @@ def test_preference_boosts_move_exactly_the_items_they_should(
     pool, _ = feed_pool(snap, settings, DARK, PREFS, ListFilters(), Page(limit=12))
     m = settings.shop.price_multiplier
     seen: dict[float, int] = {}
-    for rec, (boost, why) in zip(pool.records, pool.boosts, strict=True):
-        aid = rec.payload["article_id"]
+    assert pool.why is not None
+    for row, boost, why in zip(pool.rows, pool.boost, pool.why, strict=True):
+        payload = pool.columns.payload(int(row))
+        aid = payload["article_id"]
         colour = articles.loc[aid, "colour_group_name"]  # from the data, not the payload
-        expected = _expected_boost(colour, float(rec.payload["price"]) * m)
-        assert boost == pytest.approx(expected, abs=1e-12), (aid, colour, rec.payload["price"])
+        expected = _expected_boost(colour, float(payload["price"]) * m)
+        assert boost == pytest.approx(expected, abs=1e-12), (aid, colour, payload["price"])
         assert ("in your colour white" in why) == (colour == "White"), (aid, why)
         seen[round(expected, 2)] = seen.get(round(expected, 2), 0) + 1
     # Every case occurs in the pool: plain, colour, price, both.
@@ -285,8 +287,8 @@ def test_preference_boosts_move_exactly_the_items_they_should(
 
     # Same pool without the boosts: each score moves by exactly its boost, and no item with
     # the highest boost loses a place (nor does one with the lowest gain one).
-    n = len(pool.records)
-    bare = Pool(pool.records, pool.norm, [(0.0, "")] * n)
+    n = len(pool)
+    bare = replace(pool, boost=np.zeros(n), why=None)
     w = weights_of(settings)
     with_b = page_of(pool, w, limit=n, offset=0, collapse=False)
     without = page_of(bare, w, limit=n, offset=0, collapse=False)

@@ -5,7 +5,7 @@ import pytest
 
 from scoring.blend import Weights, blend, effective_weights
 from scoring.diversity import collapse_variants, exclude, rank
-from scoring.normalise import cosine, minmax
+from scoring.normalise import FLOOR_SIGMAS, cosine, floor_of, from_floor, minmax
 
 
 def test_minmax_maps_to_unit_interval_and_keeps_nan() -> None:
@@ -25,6 +25,33 @@ def test_minmax_all_absent() -> None:
 def test_minmax_rejects_2d() -> None:
     with pytest.raises(ValueError, match="1-d"):
         minmax([[1.0, 2.0]])
+
+
+def test_from_floor_maps_floor_to_zero_and_best_to_one() -> None:
+    out = from_floor([0.2, 0.6, np.nan, 0.4, -0.5], floor=0.2)
+    assert out[0] == 0.0 and out[1] == 1.0 and out[3] == pytest.approx(0.5)
+    assert math.isnan(out[2])
+    assert out[4] == 0.0  # below the floor: clipped, not negative
+
+
+def test_from_floor_does_not_depend_on_the_other_candidates() -> None:
+    # The same items keep their parts when worse candidates join the pool (min-max would
+    # rescale every part): what lets a deeper page or a bigger pool agree with a smaller one.
+    small = from_floor([0.9, 0.7, 0.5], floor=0.1)
+    big = from_floor([0.9, 0.7, 0.5, 0.3, 0.15, 0.05], floor=0.1)
+    assert big[:3].tolist() == pytest.approx(small.tolist())
+    assert minmax([0.9, 0.7, 0.5])[2] != pytest.approx(minmax([0.9, 0.7, 0.5, 0.3])[2])
+
+
+def test_from_floor_signal_no_better_than_the_floor_is_all_zero() -> None:
+    assert from_floor([0.1, 0.05], floor=0.1).tolist() == [0.0, 0.0]
+    assert np.isnan(from_floor([np.nan], floor=0.0)).all()
+    with pytest.raises(ValueError, match="1-d"):
+        from_floor([[1.0]], floor=0.0)
+
+
+def test_floor_sits_the_configured_deviations_below_the_mean() -> None:
+    assert floor_of(0.5, 0.1) == pytest.approx(0.5 - FLOOR_SIGMAS * 0.1)
 
 
 def test_cosine_known_values() -> None:
