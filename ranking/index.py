@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.catalog import INDEX_FORMAT
+from core.customers import CustomerTable
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
@@ -45,6 +46,9 @@ class Snapshot:
     columns: Columns
     #: The articles' vectors for exact re-scoring (None: an index built without them).
     vectors: ArticleVectors | None = None
+    #: The customers, shared by the processes (None: an index built without the table; they
+    #: are read from the store then).
+    customers: CustomerTable | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
@@ -112,17 +116,28 @@ class LiveIndex:
                 f"version {version} is in index format {found} and this API reads format "
                 f"{INDEX_FORMAT}: rebuild the index (`make index`)"
             )
-        reader = self.store.open_reader(version)
+        ids = _article_ids(models_dir)
+        customers = CustomerTable.load(models_dir, ids)
+        # With the shared table the store is read for articles only (and copied only for them).
+        reader = self.store.open_reader(version, ("articles",) if customers else None)
         try:
             # Queries are embedded as the catalog was: same model, same precision.
             text = self._text(manifest["text_model"], manifest.get("text_precision", "float32"))
-            ids = _article_ids(models_dir)
             columns = Columns.load(reader, ids)
             vectors = ArticleVectors.load(models_dir, ids)
         except BaseException:
             reader.close()
             raise
-        snap = Snapshot(version, reader, models_dir, manifest, text, columns, vectors=vectors)
+        snap = Snapshot(
+            version,
+            reader,
+            models_dir,
+            manifest,
+            text,
+            columns,
+            vectors=vectors,
+            customers=customers,
+        )
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap

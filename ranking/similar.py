@@ -9,7 +9,7 @@ import numpy as np
 from core.catalog import point_id
 from core.errors import NotFound
 from core.settings import Settings
-from core.store.base import Match
+from core.store.base import Match, Record
 from ranking.index import Snapshot
 from ranking.pool import Plan, Ranked, pool_size, ranked_page
 from ranking.request import ListFilters, Page, to_store
@@ -25,12 +25,7 @@ def similar(
     other_groups: bool = False,
 ) -> Ranked:
     """Items similar to an article: cf, text and image cosine to it."""
-    found = snap.reader.retrieve(
-        "articles", [point_id(article_id)], with_vectors=["text", "image", "cf"]
-    )
-    if not found:
-        raise NotFound("article", article_id)
-    src = found[0]
+    src = _source(snap, article_id)
     flt = to_store(filters, settings.shop.price_multiplier, exclude_ids=(src.id,))
     if other_groups:
         # "Complete the look": the same signals, other product groups only.
@@ -45,3 +40,24 @@ def similar(
             cosine = name == "cf"
             plan.add(name, list(vec), n, cosine=cosine, using="cf_cosine" if cosine else None)
     return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)
+
+
+def _source(snap: Snapshot, article_id: str) -> Record:
+    """The article's slim record with its three vectors: from the version's matrices and
+    columns when it has them (no engine round trip), else from the engine."""
+    pid = point_id(article_id)
+    if snap.vectors is not None:
+        row = int(snap.columns.rows(np.array([pid], dtype=np.int64))[0])
+        if row < 0:
+            raise NotFound("article", article_id)
+        vectors = {
+            name: [float(x) for x in snap.vectors.rows(name, [pid])[0]]
+            for name in ("text", "image", "cf")
+        }
+        # An article without an image has a NaN row: no image vector, as in the engine.
+        present = {k: v for k, v in vectors.items() if not any(np.isnan(v))}
+        return Record(id=pid, payload=snap.columns.payload(row), vectors=present)
+    found = snap.reader.retrieve("articles", [pid], with_vectors=["text", "image", "cf"])
+    if not found:
+        raise NotFound("article", article_id)
+    return found[0]

@@ -33,6 +33,18 @@ class Customer:
 
 def load_customer(snap: Snapshot, customer_id: str) -> Customer:
     """The indexed customer, or an empty one (cold start) when the index does not know them."""
+    if snap.customers is not None:
+        row = snap.customers.get(customer_id)
+        if row is None:
+            return Customer(customer_id)
+        has_cf = row.n_purchases > 0 and float(np.linalg.norm(row.cf)) > 0
+        return Customer(
+            customer_id,
+            cf=row.cf.tolist() if has_cf else None,
+            recent=row.recent,
+            recent_days=row.recent_days,
+            bought=row.bought,
+        )
     found = snap.reader.retrieve("customers", [point_id(customer_id)], with_vectors=["cf"])
     if not found:
         return Customer(customer_id)

@@ -31,7 +31,11 @@ def create_session(body: SessionRequest, snap: SnapshotDep, settings: SettingsDe
     """Demo sign-in as a known customer id; answers a bearer token."""
     if not _HEX64.match(body.customer_id):
         raise InvalidInput("customer_id", "must be 64 lowercase hexadecimal characters")
-    if not snap.reader.retrieve("customers", [point_id(body.customer_id)]):
+    if snap.customers is not None:
+        known = body.customer_id in snap.customers
+    else:
+        known = bool(snap.reader.retrieve("customers", [point_id(body.customer_id)]))
+    if not known:
         raise NotFound("customer", body.customer_id)
     return _token(body.customer_id, settings)
 

@@ -230,8 +230,12 @@ class Store(ABC):
         """The published version readers should use, or None."""
 
     @abstractmethod
-    def open_reader(self, version: str | None = None) -> StoreReader:
-        """A reader on a version (default: current). Raises IndexNotReady if none."""
+    def open_reader(
+        self, version: str | None = None, collections: Sequence[Collection] | None = None
+    ) -> StoreReader:
+        """A reader on a version (default: current). Raises IndexNotReady if none.
+        ``collections``: the ones the reader will use (default: all); a store may then open
+        (and copy) only those."""
 
     @abstractmethod
     def versions(self) -> list[str]:

@@ -214,16 +214,23 @@ class EdgeStore(Store):
             return None
         return version
 
-    def open_reader(self, version: str | None = None) -> EdgeReader:
+    def open_reader(
+        self, version: str | None = None, collections: Sequence[Collection] | None = None
+    ) -> EdgeReader:
         version = version or self.current_version()
         if version is None:
             raise IndexNotReady(f"no published index version under {self.root}; run a build")
         vdir = self._complete(version)
         if not self.private_copies:
-            return EdgeReader(vdir, version)
-        copy = private_copy(vdir, version, self.root / REPLICAS)
+            return EdgeReader(vdir, version, collections=collections)
+        copy = private_copy(vdir, version, self.root / REPLICAS, only=collections)
         try:
-            return EdgeReader(copy, version, on_close=lambda: shutil.rmtree(copy, True))
+            return EdgeReader(
+                copy,
+                version,
+                on_close=lambda: shutil.rmtree(copy, True),
+                collections=collections,
+            )
         except BaseException:
             shutil.rmtree(copy, ignore_errors=True)
             raise

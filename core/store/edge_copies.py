@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,9 @@ def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
 
 
-def private_copy(vdir: Path, version: str, base: Path) -> Path:
-    """This process's own copy of the version folder ``vdir``, made now."""
+def private_copy(vdir: Path, version: str, base: Path, only: Sequence[str] | None = None) -> Path:
+    """This process's own copy of the version folder ``vdir``, made now (with ``only``: of
+    those collections' folders and the version's marker, not the rest)."""
     base.mkdir(parents=True, exist_ok=True)
     remove_orphans(base)
     pid = os.getpid()
@@ -56,7 +58,14 @@ def private_copy(vdir: Path, version: str, base: Path) -> Path:
     for old in (dst, tmp):
         shutil.rmtree(old, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run(["cp", "-a", "--sparse=always", str(vdir), str(tmp)], check=True)
+    if only is None:
+        subprocess.run(["cp", "-a", "--sparse=always", str(vdir), str(tmp)], check=True)
+    else:
+        tmp.mkdir()
+        parts = [vdir / name for name in only if (vdir / name).exists()]
+        parts += [p for p in vdir.iterdir() if p.is_file()]  # the COMPLETE marker
+        cmd = ["cp", "-a", "--sparse=always", *map(str, parts), str(tmp)]
+        subprocess.run(cmd, check=True)
     tmp.rename(dst)
     log.info(
         "process %d copied index version %s in %.1f s (%.0f MB on disk)",

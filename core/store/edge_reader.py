@@ -82,11 +82,16 @@ class EdgeReader(PagedScroll, StoreReader):
     """Queries one complete version; each call is one engine request (two for tied pages)."""
 
     def __init__(
-        self, vdir: Path, version: str, on_close: Callable[[], None] | None = None
+        self,
+        vdir: Path,
+        version: str,
+        on_close: Callable[[], None] | None = None,
+        collections: Sequence[Collection] | None = None,
     ) -> None:
         self.version = version
         self._on_close = on_close
-        self._paths = [(vdir / c).resolve() for c in (ARTICLES, CUSTOMERS) if (vdir / c).is_dir()]
+        wanted = collections or (ARTICLES, CUSTOMERS)
+        self._paths = [(vdir / c).resolve() for c in wanted if (vdir / c).is_dir()]
         self._shards: dict[str, qe.EdgeShard] = {}
         try:
             for path in self._paths:

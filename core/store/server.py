@@ -184,7 +184,9 @@ class ServerStore(Store):
                 return target.removeprefix(f"{alias}__")
         return None
 
-    def open_reader(self, version: str | None = None) -> ServerReader:
+    def open_reader(
+        self, version: str | None = None, collections: Sequence[Collection] | None = None
+    ) -> ServerReader:
         version = version or self.current_version()
         if version is None:
             raise IndexNotReady("no published index version on the Qdrant server; run a build")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.catalog import ARTICLES, Kind, pack, point_id
+from core.customers import History
 from core.settings import Settings
 from core.store.base import CollectionSpec, Point
 from indexer.build.signals import EPOCH, Signals
@@ -136,7 +137,7 @@ def article_points(ds: Dataset, signals: Signals, settings: Settings) -> Iterato
         yield batch
 
 
-def customer_histories(ds: Dataset) -> list[tuple[list[str], list[int], list[str]]]:
+def customer_histories(ds: Dataset) -> list[History]:
     """Per customer: recent distinct article ids (newest first), their days, bought ids."""
     tx = ds.transactions
     article_ids = ds.articles["article_id"].to_numpy(dtype=str)
@@ -145,7 +146,7 @@ def customer_histories(ds: Dataset) -> list[tuple[list[str], list[int], list[str
     art = tx.article_idx[order]
     days = tx.day[order]
     bounds = np.searchsorted(cust, np.arange(len(ds.customers) + 1))
-    out: list[tuple[list[str], list[int], list[str]]] = []
+    out: list[History] = []
     for c in range(len(ds.customers)):
         lo, hi = bounds[c], bounds[c + 1]
         _, first = np.unique(art[lo:hi], return_index=True)
@@ -156,9 +157,11 @@ def customer_histories(ds: Dataset) -> list[tuple[list[str], list[int], list[str
     return out
 
 
-def customer_points(ds: Dataset, signals: Signals) -> Iterator[list[Point]]:
+def customer_points(
+    ds: Dataset, signals: Signals, histories: Sequence[History] | None = None
+) -> Iterator[list[Point]]:
     """Customer points in batches: cf vector and what personalisation needs."""
-    histories = customer_histories(ds)
+    histories = customer_histories(ds) if histories is None else histories
     frame = ds.customers
     batch: list[Point] = []
     for i, row in enumerate(frame.itertuples(index=False)):

@@ -25,10 +25,17 @@ import pandas as pd
 from tqdm import tqdm
 
 from core.catalog import INDEX_FORMAT
+from core.customers import save_customer_table
 from core.errors import BuildError
 from core.settings import Settings
 from core.store import open_store
-from indexer.build.payload import article_points, article_spec, customer_points, customer_spec
+from indexer.build.payload import (
+    article_points,
+    article_spec,
+    customer_histories,
+    customer_points,
+    customer_spec,
+)
 from indexer.build.signals import Signals, compute_signals
 from indexer.dataset.read import Dataset, load
 
@@ -103,7 +110,7 @@ def build(
     signals = compute_signals(ds, data_dir, settings, models_dir, timer.stage, hook, until=until)
 
     with timer.stage("write"):
-        _write(store, version, ds, signals, settings)
+        _write(store, version, ds, signals, settings, models_dir)
     hook("write")
     _write_manifest(models_dir, version, ds, signals, settings, data_dir, until)
     if publish:
@@ -132,13 +139,25 @@ def _rejected(ds: Dataset) -> int:
     return int(sum(f["rejected"] for f in files.values()))
 
 
-def _write(store: Any, version: str, ds: Dataset, signals: Signals, settings: Settings) -> None:
+def _write(
+    store: Any, version: str, ds: Dataset, signals: Signals, settings: Settings, models_dir: Path
+) -> None:
+    histories = customer_histories(ds)
+    # The API reads customers from this shared table; the store keeps them too (tools, the
+    # server adapter's users).
+    save_customer_table(
+        models_dir,
+        ds.customers["customer_id"].astype(str).tolist(),
+        signals.user_factors,
+        histories,
+        ds.articles["article_id"].astype(str).tolist(),
+    )
     writer = store.new_writer(version)
     writer.create("articles", article_spec(signals))
     writer.create("customers", customer_spec(signals))
     for name, total, batches in (
         ("articles", len(ds.articles), article_points(ds, signals, settings)),
-        ("customers", len(ds.customers), customer_points(ds, signals)),
+        ("customers", len(ds.customers), customer_points(ds, signals, histories)),
     ):
         with tqdm(total=total, desc=f"write {name}", unit="pt", mininterval=1.0) as bar:
             for batch in batches:

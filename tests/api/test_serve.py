@@ -105,6 +105,12 @@ def test_every_process_answers_from_its_own_copy(served: Served) -> None:
     assert set(seen.values()) == {current}
     copies = sorted(p.name for p in (served.store / "replicas").iterdir())
     assert copies == sorted(f"{pid}-{current}" for pid in seen)
+    # Only the articles are copied: customers are read from the shared table.
+    for name in copies:
+        assert sorted(p.name for p in (served.store / "replicas" / name).iterdir()) == [
+            "COMPLETE.json",
+            "articles",
+        ]
     r = httpx.get(f"{served.base}/articles?limit=3")
     assert r.status_code == 200 and len(r.json()["items"]) == 3
 
