@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.process
+import os
 import signal
 import socket
 import time
@@ -68,6 +69,9 @@ def run_worker(host: str, port: int, log_level: str) -> None:
 def supervise(host: str, port: int, workers: int, log_level: str = "info") -> int:
     """Run ``workers`` processes until SIGINT/SIGTERM; a process that dies is started again."""
     check_port_free(host, port)
+    # One process per core: PyTorch (the query encoder) in each would otherwise start a thread
+    # per core too, and under load the processes' threads would fight for the same cores.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     ctx = multiprocessing.get_context("spawn")
     procs: list[multiprocessing.process.BaseProcess] = []
     started: list[float] = []

@@ -12,6 +12,8 @@ import json
 import logging
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -61,8 +63,34 @@ class Snapshot:
         return int(self.manifest["as_of_day"])
 
     def embed_text(self, text: str) -> npt.NDArray[np.float32]:
-        vectors = self.text_encoder.encode([text])
-        return np.asarray(vectors[0], dtype=np.float32)
+        """The query's vector, remembered: merchandisers and shoppers repeat their queries, and
+        encoding one costs tens of ms of CPU against microseconds for a look-up."""
+        return _embed_cached(self.text_encoder, text)
+
+
+#: Query embeddings remembered per process (384 floats each: 4096 take 6 MB).
+QUERY_CACHE = 4096
+#: Per encoder (a model at a precision), its remembered queries, oldest first.
+_queries: weakref.WeakKeyDictionary[TextEncoder, OrderedDict[str, npt.NDArray[np.float32]]] = (
+    weakref.WeakKeyDictionary()
+)
+_queries_lock = threading.Lock()
+
+
+def _embed_cached(encoder: TextEncoder, text: str) -> npt.NDArray[np.float32]:
+    with _queries_lock:
+        cache = _queries.setdefault(encoder, OrderedDict())
+        found = cache.get(text)
+        if found is not None:
+            cache.move_to_end(text)
+            return found
+    vector = np.asarray(encoder.encode([text])[0], dtype=np.float32)
+    vector.flags.writeable = False  # shared between requests
+    with _queries_lock:
+        cache[text] = vector
+        while len(cache) > QUERY_CACHE:
+            cache.popitem(last=False)
+    return vector
 
 
 class LiveIndex:
