@@ -69,8 +69,11 @@ class ArticleVectors:
     def __init__(self, matrices: Mapping[str, npt.NDArray[np.float32]], ids: Sequence[str]):
         self._m = dict(matrices)
         self._row = {point_id(a): i for i, a in enumerate(ids)}
+        #: The point id of each row.
+        self.point_ids = np.array([point_id(a) for a in ids], dtype=np.int64)
         self._stats: dict[tuple[str, bool], tuple[FloatArray, FloatArray]] = {}
         self._lock = threading.Lock()
+        self._row_norms: dict[str, FloatArray] = {}
 
     @classmethod
     def load(cls, models_dir: Path, article_ids: Sequence[str]) -> ArticleVectors | None:
@@ -110,6 +113,45 @@ class ArticleVectors:
         if known.any():
             out[known] = self._m[signal][rows[known]] @ q
         return out
+
+    def top(
+        self,
+        signal: str,
+        query: Sequence[float],
+        allowed: npt.NDArray[np.bool_],
+        k: int,
+        cosine: bool = False,
+    ) -> list[int]:
+        """Point ids of the ``k`` best-scoring rows among the ``allowed`` ones (a mask over the
+        rows), best first: an exact scan. For a 64-d matrix of 105k rows it costs about what a
+        graph walk does (1.2 ms for the product, 1.2 for the top), and it is exact, where the
+        walk of a dot-product graph (ALS factors) missed a quarter of the top 100. With
+        ``cosine``, a dot-product signal is ranked by cosine (as similar items rank cf)."""
+        q = np.asarray(query, dtype=np.float32)
+        if signal in COSINE:
+            norm = float(np.linalg.norm(q))
+            q = q / norm if norm else q
+        scores = np.asarray(self._m[signal] @ q, dtype=np.float64)
+        if cosine and signal not in COSINE:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scores /= self._norms(signal)
+        scores[~allowed | np.isnan(scores)] = -np.inf
+        n = min(k, int(np.count_nonzero(np.isfinite(scores))))
+        if n <= 0:
+            return []
+        head = np.argpartition(-scores, n - 1)[:n]
+        head = head[np.lexsort((self.point_ids[head], -scores[head]))]
+        return [int(i) for i in self.point_ids[head]]
+
+    def _norms(self, signal: str) -> FloatArray:
+        """Each row's length (NaN for a zero row: it has no direction), computed once."""
+        with self._lock:
+            found = self._row_norms.get(signal)
+            if found is None:
+                norms = np.linalg.norm(np.asarray(self._m[signal], dtype=np.float64), axis=1)
+                found = np.where(norms > 0, norms, np.nan)
+                self._row_norms[signal] = found
+            return found
 
     def _moments(self, signal: str, unit: bool) -> tuple[FloatArray, FloatArray]:
         """The mean row and the second-moment matrix (E[x xᵀ]) of a matrix over the articles

@@ -67,6 +67,7 @@ class Columns:
         }
         self._masks: dict[Match, BoolArray] = {}
         self._desc: dict[str, npt.NDArray[np.intp]] = {}
+        self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         self._numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
         # NaN marks a field the store does not hold for that article: leave it out.
         self._payloads: list[dict[str, Any]] = [
@@ -99,6 +100,15 @@ class Columns:
             return np.full(len(ids), -1, dtype=np.int64)
         pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
         return np.where(self.ids[pos] == ids, pos, -1).astype(np.int64)
+
+    def aligned(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """`rows` of a fixed id array (another table's row order), computed once per array:
+        a filter mask over these columns, indexed by the result, is in that table's order."""
+        found = self._aligned.get(id(ids))
+        if found is None or found[0] is not ids:
+            found = (ids, self.rows(ids))  # the array is kept, so its id is not reused
+            self._aligned[id(ids)] = found
+        return found[1]
 
     def numbers(self, key: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """A number field of the rows (NaN where an article has none)."""

@@ -49,10 +49,13 @@ class Plan:
 
     A signal in ``cosine_of_dot`` is stored as a dot-product vector (ALS factors) but scored
     as a cosine: its dot score is divided by ``|query|`` and the item's ``<signal>_norm``.
+    A signal in ``exact`` takes its candidates from an exact scan of the version's matrix
+    (when it has one) instead of the engine's graph walk.
     """
 
     queries: dict[str, VectorQuery] = field(default_factory=dict)
     cosine_of_dot: set[str] = field(default_factory=set)
+    exact: set[str] = field(default_factory=set)
     extra_ids: list[int] = field(default_factory=list)
 
     def add(
@@ -62,12 +65,16 @@ class Plan:
         prefetch: int,
         cosine: bool = False,
         using: str | None = None,
+        exact: bool = False,
     ) -> None:
         """Score ``signal`` against ``vector``; prefetch by the index vector ``using`` (default:
-        the signal's own), e.g. ``cf_cosine`` for a cf scored as a cosine."""
+        the signal's own), e.g. ``cf_cosine`` for a cf scored as a cosine, or (``exact``) by
+        scanning the signal's matrix."""
         self.queries[signal] = VectorQuery(using or signal, [float(x) for x in vector], prefetch)
         if cosine:
             self.cosine_of_dot.add(signal)
+        if exact:
+            self.exact.add(signal)
 
 
 def weights_of(settings: Settings) -> Weights:
@@ -149,8 +156,13 @@ def score_pool(
 ) -> Pool:
     """The union of the plan's prefetches (and extra ids) under ``flt``, scored exactly; the
     fields ranking reads come from ``columns`` (no engine round trip, no per-candidate dict)."""
-    found = reader.candidates("articles", list(plan.queries.values()), flt)
+    scanned = plan.exact if vectors is not None else set()
+    walked = [q for s, q in plan.queries.items() if s not in scanned]
+    found = reader.candidates("articles", walked, flt) if walked else []
+    if scanned and vectors is not None:
+        found += _scanned(columns, vectors, plan, scanned, flt)
     seen = set(found)
+    found = list(dict.fromkeys(found))
     found += [i for i in plan.extra_ids if i not in seen]
     ids = np.array(found, dtype=np.int64)
     rows = columns.rows(ids)
@@ -162,6 +174,20 @@ def score_pool(
     given = [boost(columns.payload(int(r))) for r in rows]
     amounts = np.array([b for b, _ in given], dtype=np.float64)
     return Pool(columns, ids, rows, norm, amounts, [why for _, why in given])
+
+
+def _scanned(
+    columns: Columns, vectors: ArticleVectors, plan: Plan, signals: set[str], flt: Filter
+) -> list[int]:
+    """The exact top of each scanned signal among the articles that pass ``flt``."""
+    rows = columns.aligned(vectors.point_ids)  # -1: an article the columns do not hold
+    mask = (rows >= 0) & columns.mask(flt)[rows]
+    out: list[int] = []
+    for signal in sorted(signals):
+        query = plan.queries[signal]
+        cosine = signal in plan.cosine_of_dot
+        out += vectors.top(signal, query.vector, mask, query.limit, cosine=cosine)
+    return out
 
 
 def _normalise(

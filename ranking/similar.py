@@ -37,8 +37,10 @@ def similar(
     for name in ("cf", "text", "image"):
         vec = src.vectors.get(name)
         if vec and float(np.linalg.norm(vec)) > 0:
-            cosine = name == "cf"
-            plan.add(name, list(vec), n, cosine=cosine, using="cf_cosine" if cosine else None)
+            # cf: candidates from an exact scan of the 64-d factors by cosine (exact, and as
+            # cheap as a walk); the ``cf_cosine`` graph serves an index without the matrices.
+            cf = name == "cf"
+            plan.add(name, list(vec), n, cosine=cf, using="cf_cosine" if cf else None, exact=cf)
     return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)
 
 
