@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from threadpoolctl import threadpool_limits
 
 from api import errors
 from api.auth import Authenticator
@@ -37,6 +38,10 @@ def limits_path(settings: Settings) -> Path:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # One BLAS thread: the API answers many requests at once, and the exact scans' matrix
+    # products are small (1 ms); a second thread per product doubled a feed's CPU for little
+    # latency. (`python -m api serve` also gives each process one PyTorch thread.)
+    threadpool_limits(limits=1, user_api="blas")
     try:
         settings.check_api()
     except ValueError as exc:

@@ -68,9 +68,10 @@ class ArticleVectors:
 
     def __init__(self, matrices: Mapping[str, npt.NDArray[np.float32]], ids: Sequence[str]):
         self._m = dict(matrices)
-        self._row = {point_id(a): i for i, a in enumerate(ids)}
         #: The point id of each row.
         self.point_ids = np.array([point_id(a) for a in ids], dtype=np.int64)
+        self._by_id = np.argsort(self.point_ids, kind="stable")
+        self._sorted_ids = self.point_ids[self._by_id]
         self._stats: dict[tuple[str, bool], tuple[FloatArray, FloatArray]] = {}
         self._lock = threading.Lock()
         self._row_norms: dict[str, FloatArray] = {}
@@ -82,14 +83,21 @@ class ArticleVectors:
         names = ("text", "image", "cf")
         if not all((folder / f"{n}.npy").is_file() for n in names):
             return None
-        matrices = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
+        # Plain arrays over the mapped pages: the memmap subclass adds Python-level overhead
+        # to every product and index.
+        matrices = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in names}
         if any(len(m) != len(article_ids) for m in matrices.values()):
             raise ValueError(f"{folder}: the matrices do not have one row per article")
         return cls(matrices, article_ids)
 
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
         """The matrix row of each point id, -1 where it is unknown."""
-        return np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+        want = np.asarray(ids, dtype=np.int64)
+        if not len(want) or not len(self._sorted_ids):
+            return np.full(len(want), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._sorted_ids, want), len(self._sorted_ids) - 1)
+        found = self._sorted_ids[pos] == want
+        return np.where(found, self._by_id[pos], -1).astype(np.int64)
 
     def rows(self, signal: str, ids: Sequence[int]) -> FloatArray:
         """The ``signal`` vectors of ``ids`` as rows (unit length for text and image; NaN rows
@@ -131,11 +139,12 @@ class ArticleVectors:
         if signal in COSINE:
             norm = float(np.linalg.norm(q))
             q = q / norm if norm else q
-        scores = np.asarray(self._m[signal] @ q, dtype=np.float64)
+        scores = np.asarray(self._m[signal] @ q)
         if cosine and signal not in COSINE:
             with np.errstate(invalid="ignore", divide="ignore"):
-                scores /= self._norms(signal)
-        scores[~allowed | np.isnan(scores)] = -np.inf
+                scores = scores / self._norms(signal)
+        scores[~allowed] = -np.inf
+        scores[np.isnan(scores)] = -np.inf
         n = min(k, int(np.count_nonzero(np.isfinite(scores))))
         if n <= 0:
             return []

@@ -67,7 +67,7 @@ class Columns:
         }
         self._masks: dict[Match, BoolArray] = {}
         self._desc: dict[str, npt.NDArray[np.intp]] = {}
-        self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+        self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]] = {}
         self._numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
         # NaN marks a field the store does not hold for that article: leave it out.
         self._payloads: list[dict[str, Any]] = [
@@ -101,12 +101,15 @@ class Columns:
         pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
         return np.where(self.ids[pos] == ids, pos, -1).astype(np.int64)
 
-    def aligned(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    def aligned(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
         """`rows` of a fixed id array (another table's row order), computed once per array:
-        a filter mask over these columns, indexed by the result, is in that table's order."""
+        a filter mask over these columns, indexed by the result, is in that table's order.
+        None when the orders are the same (the usual case: both follow the article ids)."""
         found = self._aligned.get(id(ids))
         if found is None or found[0] is not ids:
-            found = (ids, self.rows(ids))  # the array is kept, so its id is not reused
+            rows = self.rows(ids)
+            same = len(rows) == len(self.ids) and bool((rows == np.arange(len(rows))).all())
+            found = (ids, None if same else rows)  # the array is kept: its id is not reused
             self._aligned[id(ids)] = found
         return found[1]
 

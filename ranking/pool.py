@@ -180,8 +180,10 @@ def _scanned(
     columns: Columns, vectors: ArticleVectors, plan: Plan, signals: set[str], flt: Filter
 ) -> list[int]:
     """The exact top of each scanned signal among the articles that pass ``flt``."""
+    mask = columns.mask(flt)
     rows = columns.aligned(vectors.point_ids)  # -1: an article the columns do not hold
-    mask = (rows >= 0) & columns.mask(flt)[rows]
+    if rows is not None:
+        mask = (rows >= 0) & mask[rows]
     out: list[int] = []
     for signal in sorted(signals):
         query = plan.queries[signal]
