@@ -61,6 +61,14 @@ def save_article_vectors(
     pictured[~has_image] = np.nan
     for name, m in (("text", _unit_rows(text)), ("image", pictured), ("cf", cf)):
         np.save(folder / f"{name}.npy", np.ascontiguousarray(m, dtype=np.float32))
+    loaded = ArticleVectors.load(models_dir, [str(i) for i in range(n)], with_moments=False)
+    assert loaded is not None
+    loaded.save_moments(folder)
+
+
+#: The (signal, unit rows) pairs the blend's normalisation asks for: text and image rows are
+#: unit already; cf is scored as a dot product (the feed) and as a cosine (similar items).
+MOMENTS = (("text", False), ("image", False), ("cf", False), ("cf", True))
 
 
 class ArticleVectors:
@@ -77,8 +85,12 @@ class ArticleVectors:
         self._row_norms: dict[str, FloatArray] = {}
 
     @classmethod
-    def load(cls, models_dir: Path, article_ids: Sequence[str]) -> ArticleVectors | None:
-        """The version's matrices, or None for an index built before they were written."""
+    def load(
+        cls, models_dir: Path, article_ids: Sequence[str], with_moments: bool = True
+    ) -> ArticleVectors | None:
+        """The version's matrices, or None for an index built before they were written; with
+        their moments (``moments.npz``, written by the build; computed now when missing, a
+        few seconds at H&M size, rather than inside a request)."""
         folder = models_dir / FOLDER
         names = ("text", "image", "cf")
         if not all((folder / f"{n}.npy").is_file() for n in names):
@@ -88,7 +100,34 @@ class ArticleVectors:
         matrices = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in names}
         if any(len(m) != len(article_ids) for m in matrices.values()):
             raise ValueError(f"{folder}: the matrices do not have one row per article")
-        return cls(matrices, article_ids)
+        vectors = cls(matrices, article_ids)
+        if with_moments:
+            vectors.load_moments(folder)
+        return vectors
+
+    def save_moments(self, folder: Path) -> None:
+        """Write the moments `score_stats` needs (computed now) beside the matrices."""
+        arrays: dict[str, FloatArray] = {}
+        for signal, unit in MOMENTS:
+            mean, second = self._moments(signal, unit)
+            arrays[f"{signal}_{int(unit)}_mean"], arrays[f"{signal}_{int(unit)}_second"] = (
+                mean,
+                second,
+            )
+        np.savez(folder / "moments.npz", **arrays)  # type: ignore[arg-type]
+
+    def load_moments(self, folder: Path) -> None:
+        """Read the moments the build wrote; compute them when they are missing."""
+        path = folder / "moments.npz"
+        if path.is_file():
+            with np.load(path) as f:
+                for signal, unit in MOMENTS:
+                    key = f"{signal}_{int(unit)}"
+                    self._stats[(signal, unit)] = (f[f"{key}_mean"], f[f"{key}_second"])
+        else:
+            for signal, unit in MOMENTS:
+                self._moments(signal, unit)
+        self._norms("cf")
 
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
         """The matrix row of each point id, -1 where it is unknown."""

@@ -8,6 +8,7 @@ one before it is closed then.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -169,6 +170,12 @@ class LiveIndex:
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap
+        # The version's columns are ~600,000 Python objects at H&M size, and every full
+        # collection of the cyclic GC walked them all: 0.4 s, a pause of every request in
+        # flight, and the open-loop p99 of the feed went to 1.8 s. Frozen, they are left out
+        # of later collections (refcounting still frees them when the version goes).
+        gc.collect()
+        gc.freeze()
         log.info("serving index version %s", version)
 
     def _text(self, name: str, precision: str) -> TextEncoder:
