@@ -221,8 +221,14 @@ async def drive_open(
     tasks: list[asyncio.Task[None]] = []
 
     async def one(url: str, planned: float) -> None:
+        reused = bool(idle)
         conn = idle.pop() if idle else Connection("127.0.0.1", load.port, load.headers(name))
         headers = await _ask(conn, url)
+        if headers is None and reused and conn.writer is None:
+            # The server closes a keep-alive connection left idle past its timeout (uvicorn:
+            # 5 s); a connection from the idle pool can be one. Like any HTTP client, send
+            # again on a fresh one; a request the server answered with an error is not retried.
+            headers = await _ask(conn, url)
         if conn.writer is not None:
             idle.append(conn)
         _count(res, headers, planned)
