@@ -44,6 +44,16 @@ FLOOR_SIGMAS = 2.0
 FloatArray = npt.NDArray[np.float64]
 
 
+def _present(
+    scores: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The scores as a 1-d float array, an all-NaN output of its shape, and which are present."""
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim != 1:
+        raise ValueError(f"scores must be 1-d, got shape {s.shape}")
+    return s, np.full(s.shape, np.nan), ~np.isnan(s)
+
+
 def minmax(scores: npt.ArrayLike) -> FloatArray:
     """Min–max scale a 1-d array of raw scores to [0, 1], NaN kept as NaN.
 
@@ -56,11 +66,7 @@ def minmax(scores: npt.ArrayLike) -> FloatArray:
     -------
     ndarray of float64, shape (n,)
     """
-    s = np.asarray(scores, dtype=np.float64)
-    if s.ndim != 1:
-        raise ValueError(f"scores must be 1-d, got shape {s.shape}")
-    out = np.full(s.shape, np.nan)
-    present = ~np.isnan(s)
+    s, out, present = _present(scores)
     if not present.any():
         return out
     lo, hi = float(s[present].min()), float(s[present].max())
@@ -86,11 +92,7 @@ def from_floor(scores: npt.ArrayLike, floor: float) -> FloatArray:
     -------
     ndarray of float64, shape (n,)
     """
-    s = np.asarray(scores, dtype=np.float64)
-    if s.ndim != 1:
-        raise ValueError(f"scores must be 1-d, got shape {s.shape}")
-    out = np.full(s.shape, np.nan)
-    present = ~np.isnan(s)
+    s, out, present = _present(scores)
     if not present.any():
         return out
     best = float(s[present].max())
