@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 
 class Kind(StrEnum):
     """How one column's text is checked and typed."""
@@ -144,6 +147,16 @@ def image_relpath(article_id: str) -> Path:
 #: customer histories packed into strings (`pack`). 3: articles also hold ``cf_cosine`` (the
 #: item factors under cosine distance, for the cf prefetch of similar items).
 INDEX_FORMAT = 3
+
+
+def find_sorted(sorted_ids: npt.NDArray[np.int64], ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The position of each of ``ids`` in the ascending array ``sorted_ids``, -1 where absent:
+    how the tables held as arrays (columns, article matrices, customers) find point ids."""
+    want = np.asarray(ids, dtype=np.int64)
+    if not len(sorted_ids) or not len(want):
+        return np.full(len(want), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_ids, want), len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos] == want, pos, -1).astype(np.int64)
 
 
 def point_id(key: str) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.catalog import point_id
+from core.catalog import find_sorted, point_id
 
 FOLDER = "customers"
 FILES = (
@@ -103,6 +103,7 @@ class CustomerTable:
 
     def __init__(self, arrays: dict[str, npt.NDArray[np.generic]], article_ids: Sequence[str]):
         self._a = arrays
+        self._ids = np.asarray(arrays["ids"], dtype=np.int64)  # a view: already int64
         self._article_ids = np.asarray(article_ids, dtype=str)
 
     @classmethod
@@ -118,13 +119,11 @@ class CustomerTable:
         return cls(arrays, article_ids)
 
     def __len__(self) -> int:
-        return len(self._a["ids"])
+        return len(self._ids)
 
     def _row(self, customer_id: str) -> int | None:
-        ids = self._a["ids"]
-        pid = point_id(customer_id)
-        i = int(np.searchsorted(ids, pid))
-        return i if i < len(ids) and int(ids[i]) == pid else None
+        i = int(find_sorted(self._ids, [point_id(customer_id)])[0])
+        return i if i >= 0 else None
 
     def __contains__(self, customer_id: object) -> bool:
         return isinstance(customer_id, str) and self._row(customer_id) is not None

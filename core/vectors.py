@@ -22,11 +22,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from core.catalog import point_id
+from core.catalog import find_sorted, point_id
 
 FOLDER = "vectors"
 COSINE = ("text", "image")
@@ -38,6 +39,13 @@ CHUNK = 8192
 def _unit_rows(m: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return np.asarray(m / np.where(norms == 0, 1.0, norms), dtype=np.float32)
+
+
+def _query(query: Sequence[float], unit: bool, dtype: type[np.floating[Any]]) -> Any:
+    """The query as an array, scaled to unit length when ``unit`` (a zero query stays zero)."""
+    q = np.asarray(query, dtype=dtype)
+    norm = float(np.linalg.norm(q)) if unit else 0.0
+    return q / norm if norm else q
 
 
 def save_article_vectors(
@@ -131,12 +139,8 @@ class ArticleVectors:
 
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
         """The matrix row of each point id, -1 where it is unknown."""
-        want = np.asarray(ids, dtype=np.int64)
-        if not len(want) or not len(self._sorted_ids):
-            return np.full(len(want), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self._sorted_ids, want), len(self._sorted_ids) - 1)
-        found = self._sorted_ids[pos] == want
-        return np.where(found, self._by_id[pos], -1).astype(np.int64)
+        pos = find_sorted(self._sorted_ids, ids)
+        return np.where(pos >= 0, self._by_id[pos], -1).astype(np.int64)
 
     def rows(self, signal: str, ids: Sequence[int]) -> FloatArray:
         """The ``signal`` vectors of ``ids`` as rows (unit length for text and image; NaN rows
@@ -150,10 +154,7 @@ class ArticleVectors:
 
     def scores(self, signal: str, query: Sequence[float], ids: Sequence[int]) -> FloatArray:
         """The engine's score of each id for ``query`` (NaN: unknown id or no vector)."""
-        q = np.asarray(query, dtype=np.float32)
-        if signal in COSINE:
-            norm = float(np.linalg.norm(q))
-            q = q / norm if norm else q
+        q = _query(query, signal in COSINE, np.float32)
         rows = self._rows(ids)
         out = np.full(len(ids), np.nan)
         known = rows >= 0
@@ -174,10 +175,7 @@ class ArticleVectors:
         graph walk does (1.2 ms for the product, 1.2 for the top), and it is exact, where the
         walk of a dot-product graph (ALS factors) missed a quarter of the top 100. With
         ``cosine``, a dot-product signal is ranked by cosine (as similar items rank cf)."""
-        q = np.asarray(query, dtype=np.float32)
-        if signal in COSINE:
-            norm = float(np.linalg.norm(q))
-            q = q / norm if norm else q
+        q = _query(query, signal in COSINE, np.float32)
         scores = np.asarray(self._m[signal] @ q)
         if cosine and signal not in COSINE:
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -233,10 +231,7 @@ class ArticleVectors:
         without the vector left out); with ``cosine``, of the cosine instead of the dot product
         for a dot-product signal (cf scored as a cosine, as similar items do). Exact, from the
         moments: mean = q·E[x], variance = qᵀE[x xᵀ]q − mean²."""
-        q = np.asarray(query, dtype=np.float64)
-        if cosine or signal in COSINE:
-            norm = float(np.linalg.norm(q))
-            q = q / norm if norm else q
+        q = _query(query, cosine or signal in COSINE, np.float64)
         mean_row, second = self._moments(signal, unit=cosine and signal not in COSINE)
         mean = float(mean_row @ q)
         return mean, float(np.sqrt(max(float(q @ second @ q) - mean * mean, 0.0)))

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from core.catalog import point_id
+from core.catalog import find_sorted, point_id
 from core.store.base import AnyOf, Filter, Match, Range, Record, StoreReader
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,7 @@ class Columns:
 
     def rows(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The row of each point id, -1 where it is not an article of this version."""
-        if not len(self.ids) or not len(ids):
-            return np.full(len(ids), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        return np.where(self.ids[pos] == ids, pos, -1).astype(np.int64)
+        return find_sorted(self.ids, ids)
 
     def aligned(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
         """`rows` of a fixed id array (another table's row order), computed once per array:

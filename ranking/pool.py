@@ -1,11 +1,12 @@
 """The ranking engine shared by the feed, similar items and search.
 
-One prefetch per signal under the request's filter gives the candidate pool; each candidate's
-raw signal score is then computed exactly (from the version's memory-mapped article matrices,
-`core.vectors`; from the engine for an index without them), normalised from the catalogue's
-average to the best candidate (`scoring.normalise.above_mean`, which does not depend on the
-pool), blended (`scoring.blend`), optionally nudged by preference boosts, ordered, collapsed by
-product_code and paged. Only the page's records are then read in full.
+One prefetch per signal under the request's filter (a graph walk in the engine, or an exact
+scan of the signal's matrix for a signal the plan marks ``exact``) gives the candidate pool;
+each candidate's raw signal score is then computed exactly (from the version's memory-mapped
+article matrices, `core.vectors`; from the engine for an index without them), normalised
+from a floor set by the whole catalogue to the best candidate (`scoring.normalise.from_floor`, which does not
+depend on the pool), blended (`scoring.blend`), optionally nudged by preference boosts,
+ordered, collapsed by product_code and paged. Only the page's records are then read in full.
 """
 
 from __future__ import annotations
@@ -161,10 +162,8 @@ def score_pool(
     found = reader.candidates("articles", walked, flt) if walked else []
     if scanned and vectors is not None:
         found += _scanned(columns, vectors, plan, scanned, flt)
-    seen = set(found)
-    found = list(dict.fromkeys(found))
-    found += [i for i in plan.extra_ids if i not in seen]
-    ids = np.array(found, dtype=np.int64)
+    # In order, each once: a scan and a walk, or an extra id, may name the same article.
+    ids = np.array(list(dict.fromkeys([*found, *plan.extra_ids])), dtype=np.int64)
     rows = columns.rows(ids)
     ids, rows = ids[rows >= 0], rows[rows >= 0]
     raw = _raw_parts(reader, columns, ids, rows, plan, vectors) if len(ids) else {}
@@ -195,8 +194,8 @@ def _scanned(
 def _normalise(
     raw: FloatArray, plan: Plan, signal: str, vectors: ArticleVectors | None
 ) -> FloatArray:
-    """The signal's parts: from the catalogue's mean (0) to the best candidate (1); min–max
-    over the candidates for an index without its matrices (no catalogue mean to hand)."""
+    """The signal's parts: from the catalogue's floor (0) to the best candidate (1); min–max
+    over the candidates for an index without its matrices (no catalogue statistics to hand)."""
     if vectors is None:
         return minmax(raw)
     query = plan.queries[signal]

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.catalog import point_id, unpack
+from core.customers import CustomerRow
 from core.preferences import Preferences
 from core.settings import Settings
 from core.store.base import Record
@@ -33,27 +34,29 @@ class Customer:
 
 def load_customer(snap: Snapshot, customer_id: str) -> Customer:
     """The indexed customer, or an empty one (cold start) when the index does not know them."""
-    if snap.customers is not None:
-        row = snap.customers.get(customer_id)
-        if row is None:
-            return Customer(customer_id)
-        has_cf = row.n_purchases > 0 and float(np.linalg.norm(row.cf)) > 0
-        return Customer(
-            customer_id,
-            cf=row.cf.tolist() if has_cf else None,
-            recent=row.recent,
-            recent_days=row.recent_days,
-            bought=row.bought,
-        )
-    found = snap.reader.retrieve("customers", [point_id(customer_id)], with_vectors=["cf"])
-    if not found:
+    table = snap.customers
+    row = table.get(customer_id) if table is not None else _stored(snap, customer_id)
+    if row is None:
         return Customer(customer_id)
-    p = found[0].payload
-    cf = found[0].vectors.get("cf")
-    has_cf = cf is not None and p.get("n_purchases", 0) > 0 and float(np.linalg.norm(cf)) > 0
+    has_cf = row.n_purchases > 0 and float(np.linalg.norm(row.cf)) > 0
     return Customer(
         customer_id,
-        cf=list(cf) if has_cf and cf is not None else None,
+        cf=row.cf.tolist() if has_cf else None,
+        recent=row.recent,
+        recent_days=row.recent_days,
+        bought=row.bought,
+    )
+
+
+def _stored(snap: Snapshot, customer_id: str) -> CustomerRow | None:
+    """The customer as the store holds them: an index built without the customers table."""
+    found = snap.reader.retrieve("customers", [point_id(customer_id)], with_vectors=["cf"])
+    if not found:
+        return None
+    p = found[0].payload
+    return CustomerRow(
+        cf=np.asarray(found[0].vectors.get("cf") or [], dtype=np.float32),
+        n_purchases=int(p.get("n_purchases", 0)),
         recent=unpack(p.get("recent")),
         recent_days=[int(d) for d in unpack(p.get("recent_days"))],
         bought=unpack(p.get("bought")),

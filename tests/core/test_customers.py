@@ -82,5 +82,20 @@ def test_the_table_holds_what_the_store_holds(tiny_settings: Any, tiny_index: An
         assert row.recent_days == [int(d) for d in unpack(rec.payload["recent_days"])]
         assert row.bought == unpack(rec.payload["bought"])
         assert row.n_purchases == rec.payload["n_purchases"]
+    # The feed's view of a customer is the same from the table as from the store (the
+    # snapshot reads articles only when it has the table: the store's reader stands in).
+    from dataclasses import replace
+
+    from ranking.taste import load_customer
+
+    without_table = replace(snap, reader=store, customers=None)
+    for cid in ids[:200]:
+        from_table = load_customer(snap, cid)
+        from_store = load_customer(without_table, cid)
+        assert from_table.recent == from_store.recent and from_table.bought == from_store.bought
+        assert from_table.recent_days == from_store.recent_days
+        assert (from_table.cf is None) == (from_store.cf is None)
+        if from_table.cf is not None:
+            assert from_table.cf == pytest.approx(from_store.cf, abs=1e-6)
     store.close()
     live.close()
