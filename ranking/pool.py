@@ -4,9 +4,10 @@ One prefetch per signal under the request's filter (a graph walk in the engine, 
 scan of the signal's matrix for a signal the plan marks ``exact``) gives the candidate pool;
 each candidate's raw signal score is then computed exactly (from the version's memory-mapped
 article matrices, `core.vectors`; from the engine for an index without them), normalised
-from a floor set by the whole catalogue to the best candidate (`scoring.normalise.from_floor`, which does not
-depend on the pool), blended (`scoring.blend`), optionally nudged by preference boosts,
-ordered, collapsed by product_code and paged. Only the page's records are then read in full.
+from a floor set by the whole catalogue to the best candidate (`scoring.normalise.from_floor`,
+which does not depend on the pool), blended (`scoring.blend`), optionally nudged by
+preference boosts, ordered, collapsed by product_code and paged. Only the page's records are
+then read in full.
 """
 
 from __future__ import annotations
