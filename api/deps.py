@@ -16,6 +16,7 @@ from api.cache import ResponseCache
 from api.errors import AuthError
 from api.middleware import PRINCIPAL, Access
 from core.audit import AuditLog
+from core.events import Activity, EventLog
 from core.keys import KeyStore
 from core.preferences import PreferenceStore
 from core.settings import Settings
@@ -98,6 +99,22 @@ def require_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Princip
     return check
 
 
+async def get_events(request: Request) -> EventLog:
+    events: EventLog = request.app.state.events
+    return events
+
+
+def customer_activity(
+    customer_id: Annotated[str, Depends(require_owner)],
+    request: Request,
+    snap: Annotated[Snapshot, Depends(get_snapshot)],
+) -> Activity:
+    """What the path's customer did since the served version was built (owner only)."""
+    events: EventLog = request.app.state.events
+    settings: Settings = request.app.state.settings
+    return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
+
+
 async def get_keys(request: Request) -> KeyStore:
     keys: KeyStore = request.app.state.keys
     return keys
@@ -115,6 +132,9 @@ PrefsDep = Annotated[PreferenceStore, Depends(get_prefs)]
 PageDep = Annotated[Page, Depends(get_page)]
 OptionalCustomerDep = Annotated[str | None, Depends(optional_customer)]
 OwnerDep = Annotated[str, Depends(require_owner)]
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+EventsDep = Annotated[EventLog, Depends(get_events)]
+ActivityDep = Annotated[Activity, Depends(customer_activity)]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]

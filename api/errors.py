@@ -109,7 +109,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
-        errors = [{"field": exc.field, "message": exc.problem}]
+        errors = [{"field": f, "message": m} for f, m in exc.errors]
         return problem(422, "invalid-input", "Invalid input", str(exc), request, errors=errors)
 
     @app.exception_handler(NotFound)

@@ -17,9 +17,10 @@ from api.auth import Authenticator
 from api.cache import ResponseCache
 from api.middleware import PERSONAL, Access, AccessMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import admin, articles, customers, health, recommendations, search
+from api.routes import admin, articles, customers, events, health, recommendations, search
 from core.audit import AuditLog
 from core.errors import LookbookError
+from core.events import open_log
 from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
@@ -55,6 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.index = LiveIndex(settings, open_store(settings))
     app.state.prefs = PreferenceStore(settings.db_path)
+    app.state.events = open_log(settings.db_path)
     app.state.cache = ResponseCache()
     try:
         # Load the current version and its text model now, not on the first request.
@@ -67,6 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.index.close()
         app.state.prefs.close()
+        app.state.events.close()
         app.state.keys.close()
         app.state.access.limiter.close()
         app.state.access.audit.close()
@@ -88,6 +91,13 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     return cache, version
 
 
+def _personal_mark(app: FastAPI, customer_id: str) -> str:
+    """What a cached personal answer must match besides the URL: the customer's newest event,
+    so no process serves a feed older than it (one indexed SQLite read, ~10 µs)."""
+    events = getattr(app.state, "events", None)
+    return str(events.last_seq(customer_id)) if events is not None else ""
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; objects that need the index are made in the lifespan."""
     settings = settings or get_settings()
@@ -103,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         AccessMiddleware,
         cache=lambda: _cache_and_version(app),
+        personal_mark=lambda customer_id: _personal_mark(app, customer_id),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
     )
@@ -119,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations.router,
         search.router,
         customers.router,
+        events.router,
         admin.router,
     ):
         app.include_router(router)

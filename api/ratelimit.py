@@ -42,6 +42,7 @@ _GROUPS = {
     ("GET", "/search"): "search",
     ("POST", "/search/image"): "photo_search",
     ("POST", "/session"): "session",
+    ("POST", "/events"): "events",
 }
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from core.preferences import Preferences
 
@@ -82,6 +82,35 @@ class ArticleList(BaseModel):
     offset: int
     weights: Weights | None = None
     version: str
+
+
+class EventIn(BaseModel):
+    """One shopper event. `ts` defaults to when the API received it; `price` (shop currency)
+    defaults, for a purchase, to the article's current price."""
+
+    model_config = ConfigDict(extra="forbid")
+    event_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    ] = Field(description="the client's id of the event: a retry with the same id is a duplicate")
+    type: Literal["view", "add_to_cart", "purchase"]
+    customer_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    article_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+    ts: AwareDatetime | None = Field(None, description="when it happened (ISO 8601 with zone)")
+    price: float | None = Field(None, ge=0, le=1_000_000)
+    sales_channel_id: Literal[1, 2] | None = Field(None, description="1 store, 2 online")
+    rec_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="the recommendation list the shopper acted on, if any"
+    )
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[EventIn] = Field(min_length=1, max_length=500)
+
+
+class EventsAccepted(BaseModel):
+    accepted: int = Field(description="events newly logged")
+    duplicates: int = Field(description="events whose event_id was already logged")
 
 
 class FacetValue(BaseModel):

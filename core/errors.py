@@ -17,10 +17,12 @@ class DataFormatError(LookbookError):
 
 
 class InvalidInput(LookbookError):
-    """A caller's input is wrong; `field` names what was wrong."""
+    """A caller's input is wrong; `field` names what was wrong (``others``: more fields that
+    were wrong in the same input, each with its problem)."""
 
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+    def __init__(self, field: str, problem: str, others: tuple[tuple[str, str], ...] = ()) -> None:
+        self.errors = [(field, problem), *others]
+        super().__init__("; ".join(f"{f}: {p}" for f, p in self.errors))
         self.field = field
         self.problem = problem
 

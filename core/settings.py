@@ -98,6 +98,7 @@ class RateLimitSettings(BaseModel):
     photo_search: str = "20/minute"
     session: str = "10/minute"
     write: str = "60/minute"
+    events: str = "600/minute"
     service: str = "6000/minute"
 
     @field_validator("*")
@@ -113,6 +114,27 @@ class RateLimitSettings(BaseModel):
                 "like 60/minute or 1000/hour"
             ) from None
         return value
+
+
+class LiveSettings(BaseModel):
+    """How logged events change a customer's feed before the next build (DESIGN §9)."""
+
+    view_weight: float = Field(
+        0.25, ge=0.0, le=1.0, description="a view's weight in the text and image tastes"
+    )
+    cart_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="an add-to-cart's weight in the tastes"
+    )
+    views_kept: int = Field(
+        50, ge=0, le=500, description="newest views and add-to-carts the tastes read"
+    )
+    colourway_boost: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="up for a customer who has bought two colours of one product, else down: "
+        "other colours of a product they bought",
+    )
 
 
 class Settings(BaseSettings):
@@ -149,6 +171,7 @@ class Settings(BaseSettings):
     shop: ShopSettings = ShopSettings()
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
+    live: LiveSettings = LiveSettings()
 
     @property
     def vector_cache_dir(self) -> Path:

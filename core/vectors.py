@@ -137,6 +137,14 @@ class ArticleVectors:
                 self._moments(signal, unit)
         self._norms("cf")
 
+    def matrix(self, signal: str) -> npt.NDArray[np.float32]:
+        """The ``signal`` matrix, rows in the version's article order (read-only)."""
+        return self._m[signal]
+
+    def row_of(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
+        """The matrix row of each point id, -1 where it is unknown."""
+        return self._rows(ids)
+
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
         """The matrix row of each point id, -1 where it is unknown."""
         pos = find_sorted(self._sorted_ids, ids)

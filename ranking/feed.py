@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from core.catalog import point_id
+from core.events import Activity
 from core.preferences import Preferences
 from core.settings import Settings
 from core.store.base import AnyOf, Filter, Match, Record, VectorQuery
@@ -63,9 +66,11 @@ def feed_pool(
     page: Page,
     *,
     exclude_bought: bool = True,
+    activity: Activity | None = None,
 ) -> tuple[Pool, Recent]:
-    """The feed's scored candidates (before the blend) and the customer's recent purchases."""
-    cust = load_customer(snap, customer_id)
+    """The feed's scored candidates (before the blend) and the customer's recent purchases;
+    ``activity``: what the customer did since the version was built (the event log)."""
+    cust = load_customer(snap, customer_id, activity, settings.live)
     text_taste, image_taste, recent = tastes(snap, settings, cust, prefs)
     bought = tuple(point_id(a) for a in cust.bought) if exclude_bought else ()
     flt = to_store(filters, settings.shop.price_multiplier, exclude_ids=bought)
@@ -81,7 +86,9 @@ def feed_pool(
             plan.add(name, vec.tolist(), n)
     trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
     plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
-    boost = preference_boost(prefs, settings.shop.price_multiplier)
+    boost = _with_colourways(
+        snap, cust.bought, preference_boost(prefs, settings.shop.price_multiplier), settings
+    )
     if not plan.queries:
         boost = _with_trend(boost, trending)
     return score_pool(snap.reader, snap.columns, plan, flt, boost, snap.vectors), recent
@@ -96,10 +103,18 @@ def feed(
     page: Page,
     *,
     exclude_bought: bool = True,
+    activity: Activity | None = None,
 ) -> tuple[Ranked, list[str]]:
     """The personal feed: ALS user·item, text and image taste; trending for a cold start."""
     pool, recent = feed_pool(
-        snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
+        snap,
+        settings,
+        customer_id,
+        prefs,
+        filters,
+        page,
+        exclude_bought=exclude_bought,
+        activity=activity,
     )
     ranked = page_of(
         pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
@@ -131,6 +146,27 @@ def _favourite_ids(
     return [r.id for r in found]
 
 
+def _with_colourways(
+    snap: Snapshot, bought: list[str], boost: Boost | None, settings: Settings
+) -> Boost | None:
+    """Other colours of a product the customer bought: up by the setting's amount for a
+    customer who has bought two colours of one product (they do swap colours), down by it for
+    one who never has."""
+    amount = settings.live.colourway_boost
+    if not bought or amount == 0:
+        return boost
+    rows = snap.columns.rows(np.array([point_id(a) for a in bought], dtype=np.int64))
+    codes = [snap.columns.payload(int(r))["product_code"] for r in rows if r >= 0]
+    products = set(codes)
+    step = amount if len(products) < len(codes) else -amount
+
+    def colourway_boost(p: dict[str, Any]) -> tuple[float, str]:
+        b, why = boost(p) if boost else (0.0, "")
+        return (b + step, why) if p["product_code"] in products else (b, why)
+
+    return colourway_boost
+
+
 def _with_trend(boost: Boost | None, trending: list[Record]) -> Boost:
     """Cold start with no signal: order by trend rank (a small decreasing boost) plus prefs."""
     rank_of = {r.payload["article_id"]: i for i, r in enumerate(trending)}
@@ -145,8 +181,9 @@ def _with_trend(boost: Boost | None, trending: list[Record]) -> Boost:
 
 
 def _feed_reasons(ranked: Ranked, recent: Recent, pages: dict[str, Any]) -> list[str]:
-    """Why each item is in the feed: its strongest part, named after the purchase it is most
-    like when that part is text or image; on ties the concrete reasons (text, image) win."""
+    """Why each item is in the feed: its strongest part, named after the purchase or view it is
+    most like when that part is text or image (another colour of that very product says so);
+    on ties the concrete reasons (text, image) win."""
     nearest = {s: recent.nearest(pages[s], s) for s in ("text", "image")}
     out = []
     for i, parts in enumerate(ranked.parts):
@@ -156,11 +193,16 @@ def _feed_reasons(ranked: Ranked, recent: Recent, pages: dict[str, Any]) -> list
         if values[top] <= 0:
             out.append(boost_reason or "Trending now")
             continue
+        j = nearest[top][i] if top != "cf" else None
         if top == "cf":
             why = "Popular with shoppers who buy what you buy"
-        elif (name := nearest[top][i]) is None:
+        elif j is None:
             why = "Matches your style"
         else:
-            why = f"{'Looks like' if top == 'image' else 'Goes with'} the {name} you bought"
+            name, verb = recent.names[top][j], recent.verbs[top][j]
+            if recent.codes[top][j] == ranked.records[i].payload.get("product_code"):
+                why = f"The {name} you {verb}, in another colour"
+            else:
+                why = f"{'Looks like' if top == 'image' else 'Goes with'} the {name} you {verb}"
         out.append(f"{why}; {boost_reason}" if boost_reason else why)
     return out

@@ -32,6 +32,7 @@ from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
 from encoders.text import TextEncoder, load_text_encoder
 from ranking.columns import Columns
+from scoring.foldin import item_gram
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
@@ -62,6 +63,18 @@ class Snapshot:
     @property
     def as_of_day(self) -> int:
         return int(self.manifest["as_of_day"])
+
+    @property
+    def events_seq(self) -> int:
+        """The event log's purchases up to this sequence number are in this version."""
+        return int(self.manifest.get("events_seq", 0))
+
+    @cached_property
+    def item_gram(self) -> npt.NDArray[np.float64]:
+        """``YᵀY`` of the version's ALS item factors, for folding purchases into a customer."""
+        if self.vectors is None:
+            raise IndexNotReady(f"version {self.version} has no article matrices")
+        return item_gram(self.vectors.matrix("cf"))
 
     def embed_text(self, text: str) -> npt.NDArray[np.float32]:
         """The query's vector, remembered: merchandisers and shoppers repeat their queries, and

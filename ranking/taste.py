@@ -12,13 +12,17 @@ import numpy.typing as npt
 
 from core.catalog import point_id, unpack
 from core.customers import CustomerRow
+from core.events import Activity
 from core.preferences import Preferences
-from core.settings import Settings
+from core.settings import LiveSettings, Settings
 from core.store.base import Record
 from ranking.index import Snapshot
+from scoring.foldin import fold_in
 
 #: How much of the text taste the customer's free-text style makes up when both exist.
 STYLE_SHARE = 0.5
+#: Recent purchases the tastes read (as many as a build keeps).
+RECENT_KEPT = 20
 
 
 @dataclass
@@ -30,22 +34,97 @@ class Customer:
     recent: list[str] = field(default_factory=list)
     recent_days: list[int] = field(default_factory=list)
     bought: list[str] = field(default_factory=list)
+    #: Newest views and add-to-carts: article ids, days and their weight in the tastes.
+    viewed: list[str] = field(default_factory=list)
+    viewed_days: list[float] = field(default_factory=list)
+    viewed_weight: list[float] = field(default_factory=list)
+    #: How many purchases logged since the build were folded in.
+    live_purchases: int = 0
 
 
-def load_customer(snap: Snapshot, customer_id: str) -> Customer:
-    """The indexed customer, or an empty one (cold start) when the index does not know them."""
+def load_customer(
+    snap: Snapshot,
+    customer_id: str,
+    activity: Activity | None = None,
+    live: LiveSettings | None = None,
+) -> Customer:
+    """The indexed customer with what they did since the build (``activity``) on top, or an
+    empty one (cold start) when neither the index nor the log knows them."""
     table = snap.customers
     row = table.get(customer_id) if table is not None else _stored(snap, customer_id)
-    if row is None:
-        return Customer(customer_id)
-    has_cf = row.n_purchases > 0 and float(np.linalg.norm(row.cf)) > 0
+    cust = Customer(customer_id)
+    if row is not None:
+        has_cf = row.n_purchases > 0 and float(np.linalg.norm(row.cf)) > 0
+        cust = Customer(
+            customer_id,
+            cf=row.cf.tolist() if has_cf else None,
+            recent=row.recent,
+            recent_days=row.recent_days,
+            bought=row.bought,
+        )
+    if activity:
+        cust = _with_activity(snap, cust, row, activity, live or LiveSettings())
+    return cust
+
+
+def _with_activity(
+    snap: Snapshot,
+    cust: Customer,
+    row: CustomerRow | None,
+    activity: Activity,
+    live: LiveSettings,
+) -> Customer:
+    """``cust`` with the logged purchases (bought set, recent purchases, cf folded in) and
+    views (the tastes, at their weights) applied."""
+    days = dict(zip(cust.recent, cust.recent_days, strict=False))
+    for p in activity.purchases:  # oldest first: the newest purchase of an article wins
+        days[p.article_id] = p.day
+    newest_first = [p.article_id for p in activity.purchases[::-1]]
+    merged = list(dict.fromkeys([*newest_first, *cust.recent]))[:RECENT_KEPT]
+    bought = list(dict.fromkeys([*cust.bought, *(p.article_id for p in activity.purchases)]))
+    weight_of = {"view": live.view_weight, "add_to_cart": live.cart_weight}
+    cf = _folded_cf(snap, cust, row, activity) if activity.purchases else cust.cf
     return Customer(
-        customer_id,
-        cf=row.cf.tolist() if has_cf else None,
-        recent=row.recent,
-        recent_days=row.recent_days,
-        bought=row.bought,
+        cust.customer_id,
+        cf=cf,
+        recent=merged,
+        recent_days=[int(days[a]) for a in merged],
+        bought=bought,
+        viewed=[v.article_id for v in activity.views],
+        viewed_days=[v.ts / 86400 for v in activity.views],
+        viewed_weight=[weight_of[v.type] for v in activity.views],
+        live_purchases=len(activity.purchases),
     )
+
+
+def _folded_cf(
+    snap: Snapshot, cust: Customer, row: CustomerRow | None, activity: Activity
+) -> list[float] | None:
+    """The customer's ALS vector recomputed from every purchase, the logged ones included
+    (one least-squares solve against the version's item factors, as implicit's
+    ``recalculate_user``); the built one when the version lacks what that needs."""
+    vectors = snap.vectors
+    if vectors is None or (row is not None and row.bought_weight is None):
+        return cust.cf
+    als = snap.manifest.get("als", {})
+    half_life = float(als.get("half_life_days", 60.0))
+    weight: dict[str, float] = {}
+    if row is not None and row.bought_weight is not None:
+        weight.update(zip(row.bought, row.bought_weight, strict=True))
+    for p in activity.purchases:
+        age = max(snap.as_of_day - p.day, 0)
+        weight[p.article_id] = weight.get(p.article_id, 0.0) + 0.5 ** (age / half_life)
+    ids = list(weight)
+    rows = vectors.row_of([point_id(a) for a in ids])
+    known = rows >= 0
+    if not known.any():
+        return cust.cf
+    factors = vectors.matrix("cf")[rows[known]]
+    confidence = float(als.get("alpha", 10.0)) * np.array(
+        [weight[a] for a, k in zip(ids, known, strict=True) if k]
+    )
+    x = fold_in(factors, confidence, snap.item_gram, float(als.get("regularization", 0.05)))
+    return x.tolist() if float(np.linalg.norm(x)) > 0 else cust.cf
 
 
 def _stored(snap: Snapshot, customer_id: str) -> CustomerRow | None:
@@ -77,27 +156,30 @@ def _taste(vectors: npt.ArrayLike, weights: npt.ArrayLike) -> Any:
 
 @dataclass
 class Recent:
-    """The customer's recent purchases that have a vector, per signal: unit rows, decay weights
-    and product names (what the tastes are made of and the feed's reasons point to)."""
+    """The customer's recent purchases, views and add-to-carts that have a vector, per signal:
+    unit rows, weights (decay times the event's weight), product names and codes, and what the
+    customer did (what the tastes are made of and the feed's reasons point to)."""
 
     unit: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
     weight: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
     names: dict[str, list[str]] = field(default_factory=dict)
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    verbs: dict[str, list[str]] = field(default_factory=dict)
 
     def taste(self, signal: str) -> Any:
-        """Decay-weighted mean direction of the purchases' vectors (None without any)."""
+        """Weighted mean direction of the events' vectors (None without any)."""
         return _taste(self.unit[signal], self.weight[signal]) if signal in self.unit else None
 
-    def nearest(self, page: npt.NDArray[np.float64], signal: str) -> list[str | None]:
+    def nearest(self, page: npt.NDArray[np.float64], signal: str) -> list[int | None]:
         """For each row of ``page`` (an article's ``signal`` vector, NaN where it has none),
-        the name of the purchase most like it (cosine)."""
-        out: list[str | None] = [None] * len(page)
+        the index of the event whose article is most like it (cosine)."""
+        out: list[int | None] = [None] * len(page)
         rows = np.flatnonzero(~np.isnan(page).any(axis=1)) if page.size else np.array([], int)
         if signal not in self.unit or not len(rows):
             return out
-        # Argmax over unit purchase rows: the article's own norm does not change the winner.
+        # Argmax over unit event rows: the article's own norm does not change the winner.
         for i, j in zip(rows, (page[rows] @ self.unit[signal].T).argmax(axis=1), strict=True):
-            out[int(i)] = self.names[signal][int(j)]
+            out[int(i)] = int(j)
         return out
 
 
@@ -112,36 +194,48 @@ def article_matrix(snap: Snapshot, records: Sequence[Record], signal: str) -> An
 
 
 def _recent(snap: Snapshot, settings: Settings, cust: Customer) -> Recent:
-    recs = snap.reader.retrieve(
+    """Purchases weigh 1, views and add-to-carts their settings' weight; each halves every
+    half-life before the version's day."""
+    ids = [*cust.recent, *cust.viewed]
+    days = [*map(float, cust.recent_days), *cust.viewed_days]
+    weights = [1.0] * len(cust.recent) + list(cust.viewed_weight)
+    verbs = ["bought"] * len(cust.recent) + ["viewed"] * len(cust.viewed)
+    if not ids:
+        return Recent()
+    found = snap.reader.retrieve(
         "articles",
-        [point_id(a) for a in cust.recent],
+        list(dict.fromkeys(point_id(a) for a in ids)),
         # Vectors from the engine only for an index without its matrices.
         with_vectors=["text", "image"] if snap.vectors is None else (),
-        payload_fields=("article_id", "prod_name"),  # what decay and the reasons read
+        payload_fields=("article_id", "prod_name", "product_code"),  # what the reasons read
     )
-    day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
-    half_life = settings.models.decay_half_life_days
+    by_id = {r.payload["article_id"]: r for r in found}
+    events = [i for i, a in enumerate(ids) if a in by_id]
+    recs = [by_id[ids[i]] for i in events]
+    ages = np.maximum(snap.as_of_day - np.array([days[i] for i in events], dtype=np.float64), 0)
+    decayed = np.array([weights[i] for i in events]) * 0.5 ** (
+        ages / settings.models.decay_half_life_days
+    )
     recent = Recent()
     for name in ("text", "image"):
         m = article_matrix(snap, recs, name)
         norms = np.linalg.norm(m, axis=1) if m.size else np.zeros(len(recs))
-        keep = np.nan_to_num(norms) > 0
+        keep = (np.nan_to_num(norms) > 0) & (decayed > 0)
         if not keep.any():
             continue
-        ages = np.array(
-            [snap.as_of_day - day_of.get(r.payload["article_id"], snap.as_of_day) for r in recs],
-            dtype=np.float64,
-        )
+        kept = np.flatnonzero(keep)
         recent.unit[name] = m[keep] / norms[keep, None]
-        recent.weight[name] = (0.5 ** (np.maximum(ages, 0) / half_life))[keep]
-        recent.names[name] = [r.payload["prod_name"] for r, k in zip(recs, keep, strict=True) if k]
+        recent.weight[name] = decayed[keep]
+        recent.names[name] = [recs[k].payload["prod_name"] for k in kept]
+        recent.codes[name] = [recs[k].payload["product_code"] for k in kept]
+        recent.verbs[name] = [verbs[events[k]] for k in kept]
     return recent
 
 
 def tastes(
     snap: Snapshot, settings: Settings, cust: Customer, prefs: Preferences | None
 ) -> tuple[Any, Any, Recent]:
-    """Time-decayed text and image tastes from recent purchases, style text mixed in."""
+    """Time-decayed text and image tastes from recent purchases and views, style mixed in."""
     recent = _recent(snap, settings, cust)
     text_taste, image_taste = recent.taste("text"), recent.taste("image")
     if prefs is not None and prefs.style.strip():

@@ -7,8 +7,10 @@ import re
 from fastapi import APIRouter
 
 from api.auth import issue
-from api.deps import CacheDep, OwnerDep, PrefsDep, SettingsDep, SnapshotDep
+from api.deps import ActivityDep, CacheDep, OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
+from api.present import item
 from api.schemas import (
+    ArticleList,
     CustomerPreferences,
     PreferencesUpdate,
     SampleCustomer,
@@ -19,6 +21,8 @@ from api.schemas import (
 from core.catalog import point_id
 from core.errors import InvalidInput, NotFound
 from core.settings import Settings
+from ranking import personal
+from ranking.index import Snapshot
 
 router = APIRouter(tags=["customers"])
 #: Only in the demo sign-in mode (`LOOKBOOK_AUTH__MODE=demo`); `oidc` has no such route.
@@ -83,4 +87,51 @@ def put_preferences(
     cache.drop_customer(customer_id)
     return CustomerPreferences(
         **wanted.model_dump(), customer_id=customer_id, updated_at=updated_at
+    )
+
+
+@router.get("/customers/{customer_id}/recently-viewed", response_model=ArticleList)
+def get_recently_viewed(
+    customer_id: OwnerDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    activity: ActivityDep,
+    page: PageDep,
+) -> ArticleList:
+    """What the customer viewed or put in the bag lately, newest first (owner only)."""
+    return _row_list(
+        personal.recently_viewed(snap, activity, page.limit, page.offset),
+        snap,
+        settings,
+        page.limit,
+        page.offset,
+    )
+
+
+@router.get("/customers/{customer_id}/buy-again", response_model=ArticleList)
+def get_buy_again(
+    customer_id: OwnerDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    activity: ActivityDep,
+    page: PageDep,
+) -> ArticleList:
+    """Articles the customer bought that people buy again (basics, socks, underwear), ranked
+    by the customer's own repeats and the article's share of repeat buyers (owner only)."""
+    row = personal.buy_again(snap, customer_id, activity, page.limit, page.offset)
+    return _row_list(row, snap, settings, page.limit, page.offset)
+
+
+def _row_list(
+    row: personal.Row, snap: Snapshot, settings: Settings, limit: int, offset: int
+) -> ArticleList:
+    return ArticleList(
+        items=[
+            item(r, settings.shop, score=s, reason=why)
+            for r, s, why in zip(row.records, row.scores, row.reasons, strict=True)
+        ],
+        total=row.total,
+        limit=limit,
+        offset=offset,
+        version=snap.version,
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
+from api.deps import ActivityDep, OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
 from api.filters import list_filters
 from api.present import item, ranked_list
 from api.schemas import ArticleList
@@ -27,14 +27,22 @@ def get_recommendations(
     prefs_store: PrefsDep,
     filters: Filters,
     page: PageDep,
+    activity: ActivityDep,
     exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
 ) -> ArticleList:
     """The customer's personal feed with the score parts and a reason per item (their own
-    token or a service key)."""
+    token or a service key); their events since the last build count at once."""
     saved = prefs_store.get(customer_id)
     prefs = saved[0] if saved else None
     ranked, reasons = feed(
-        snap, settings, customer_id, prefs, filters, page, exclude_bought=exclude_bought
+        snap,
+        settings,
+        customer_id,
+        prefs,
+        filters,
+        page,
+        exclude_bought=exclude_bought,
+        activity=activity,
     )
     return ranked_list(
         ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version

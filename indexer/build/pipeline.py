@@ -27,8 +27,11 @@ from tqdm import tqdm
 from core.catalog import INDEX_FORMAT
 from core.customers import save_customer_table
 from core.errors import BuildError
+from core.events import open_log
 from core.settings import Settings
 from core.store import open_store
+from indexer.build.collab import DEFAULT_ALPHA
+from indexer.build.logged import Folded, purchase_sums, with_logged_purchases
 from indexer.build.payload import (
     article_points,
     article_spec,
@@ -103,8 +106,18 @@ def build(
     timer = _Timer()
     hook = after_stage or (lambda _name: None)
 
-    with timer.stage("load"):
-        ds = load(data_dir, models_dir / "rejects.csv", until=until)
+    # What the log holds now is this version's; later events are applied on top of it by the
+    # API (by sequence number), so none is missed or counted twice.
+    events = open_log(settings.db_path)
+    try:
+        upto = events.high_water()
+        with timer.stage("load"):
+            ds = load(data_dir, models_dir / "rejects.csv", until=until)
+            ds, folded = with_logged_purchases(
+                ds, events, upto, settings.shop.price_multiplier, until
+            )
+    finally:
+        events.close()
     _check_not_empty(ds, data_dir)
     hook("load")
     signals = compute_signals(ds, data_dir, settings, models_dir, timer.stage, hook, until=until)
@@ -112,7 +125,7 @@ def build(
     with timer.stage("write"):
         _write(store, version, ds, signals, settings, models_dir)
     hook("write")
-    _write_manifest(models_dir, version, ds, signals, settings, data_dir, until)
+    _write_manifest(models_dir, version, ds, signals, settings, data_dir, until, folded)
     if publish:
         store.publish(version)
         log.info("published version %s", version)
@@ -143,6 +156,7 @@ def _write(
     store: Any, version: str, ds: Dataset, signals: Signals, settings: Settings, models_dir: Path
 ) -> None:
     histories = customer_histories(ds)
+    sums = purchase_sums(ds, signals.as_of_day, settings.models.decay_half_life_days)
     # The API reads customers from this shared table; the store keeps them too (tools, the
     # server adapter's users).
     save_customer_table(
@@ -151,6 +165,7 @@ def _write(
         signals.user_factors,
         histories,
         ds.articles["article_id"].astype(str).tolist(),
+        sums,
     )
     writer = store.new_writer(version)
     writer.create("articles", article_spec(signals))
@@ -203,6 +218,7 @@ def _write_manifest(
     settings: Settings,
     data_dir: Path,
     until: date | None,
+    folded: Folded,
 ) -> None:
     manifest = {
         "version": version,
@@ -219,6 +235,14 @@ def _write_manifest(
         "articles": len(ds.articles),
         "customers": len(ds.customers),
         "transactions": len(ds.transactions.day),
+        # The event log's purchases up to this sequence number are in this version.
+        "events_seq": folded.events_seq,
+        "logged_purchases": folded.purchases,
+        "als": {
+            "alpha": DEFAULT_ALPHA,
+            "regularization": settings.models.als_regularization,
+            "half_life_days": settings.models.decay_half_life_days,
+        },
         "with_image": int(np.count_nonzero(signals.has_image)),
         "samples": sample_customers(ds, settings.seed),
         "built_at": datetime.now(UTC).isoformat(),

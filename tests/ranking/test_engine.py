@@ -22,7 +22,7 @@ import pytest
 
 from core.catalog import point_id
 from core.preferences import Preferences
-from core.settings import ModelSettings, Settings
+from core.settings import LiveSettings, ModelSettings, Settings
 from core.store import open_store
 from core.store.base import Range
 from ranking.browse import trending
@@ -151,6 +151,13 @@ def _day(iso: str) -> int:
 # --- 1. opposite tastes, opposite feeds ----------------------------------------------------
 
 
+def _named(reason: str) -> str:
+    """The purchase a reason names: "Goes with the X you bought" or, for another colour of
+    that very product, "The X you bought, in another colour"."""
+    head = reason.split(" you bought")[0]
+    return head[len("The ") :] if head.startswith("The ") else head.split(" the ", 1)[1]
+
+
 def test_opposite_customers_get_opposite_feeds(
     snap: Snapshot, settings: Settings, world: World, articles: pd.DataFrame
 ) -> None:
@@ -168,7 +175,7 @@ def test_opposite_customers_get_opposite_feeds(
         for cust, key in ((DARK, "trousers"), (LIGHT, "dresses"))
     }
     for cust, why in ((DARK, dark_why), (LIGHT, light_why)):
-        named = [w.split(" the ", 1)[1].split(" you bought")[0] for w in why if " you bought" in w]
+        named = [_named(w) for w in why if " you bought" in w]
         assert named, why
         assert set(named) <= names[cust], (cust, named)
     # Nothing either customer bought comes back (exclude_bought is the default).
@@ -270,6 +277,8 @@ def _expected_boost(colour: str, shop_price: float) -> float:
 def test_preference_boosts_move_exactly_the_items_they_should(
     snap: Snapshot, settings: Settings, articles: pd.DataFrame
 ) -> None:
+    # The preference boosts alone: no colourway step for other colours of what was bought.
+    settings = settings.model_copy(update={"live": LiveSettings(colourway_boost=0.0)})
     pool, _ = feed_pool(snap, settings, DARK, PREFS, ListFilters(), Page(limit=12))
     m = settings.shop.price_multiplier
     seen: dict[float, int] = {}
@@ -305,6 +314,7 @@ def test_preference_boosts_move_exactly_the_items_they_should(
 
 
 def test_feed_scores_are_weighted_parts_plus_boost(snap: Snapshot, settings: Settings) -> None:
+    settings = settings.model_copy(update={"live": LiveSettings(colourway_boost=0.0)})
     ranked, _ = feed(snap, settings, DARK, PREFS, ListFilters(), Page(limit=40, collapse=False))
     assert ranked.weights == {"cf": 0.5, "text": 0.3, "image": 0.2}
     m = settings.shop.price_multiplier
