@@ -110,6 +110,7 @@ class EventLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = Database(path, _SCHEMA)
         self._reader = Database(path, _SCHEMA)
 

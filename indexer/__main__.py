@@ -35,7 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--until", type=date.fromisoformat, help="use transactions before DATE")
     b.add_argument("--version", help="version name (default: a timestamp)")
     b.add_argument("--no-publish", action="store_true", help="build but do not switch to it")
+    e = sub.add_parser("events", help="read the event log")
+    e_sub = e.add_subparsers(dest="events_command", required=True)
+    x = e_sub.add_parser("export", help="logged purchases as transactions_train.csv rows")
+    x.add_argument("--since", type=date.fromisoformat, help="purchases on or after DATE (UTC)")
+    x.add_argument("--out", type=Path, help="file to write (default: standard output)")
     return p
+
+
+def _events(args: argparse.Namespace) -> int:
+    from core.settings import get_settings
+    from indexer.export import export_to
+
+    settings = get_settings()
+    n = export_to(settings.db_path, args.out, args.since, settings.shop.price_multiplier)
+    print(f"{n:,} purchases exported", file=sys.stderr)
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -84,7 +99,7 @@ def _build(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure(json_lines=False)
-    handlers = {"generate": _generate, "validate": _validate, "build": _build}
+    handlers = {"generate": _generate, "validate": _validate, "build": _build, "events": _events}
     try:
         return handlers[args.command](args)
     except DataFormatError as exc:

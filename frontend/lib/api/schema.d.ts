@@ -134,7 +134,7 @@ export interface paths {
         /**
          * Get Recommendations
          * @description The customer's personal feed with the score parts and a reason per item (their own
-         *     token or a service key).
+         *     token or a service key); their events since the last build count at once.
          */
         get: operations["get_recommendations_recommendations__customer_id__get"];
         put?: never;
@@ -245,6 +245,70 @@ export interface paths {
          */
         put: operations["put_preferences_customers__customer_id__preferences_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customer_id}/recently-viewed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recently Viewed
+         * @description What the customer viewed or put in the bag lately, newest first (owner only).
+         */
+        get: operations["get_recently_viewed_customers__customer_id__recently_viewed_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customer_id}/buy-again": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Buy Again
+         * @description Articles the customer bought that people buy again (basics, socks, underwear), ranked
+         *     by the customer's own repeats and the article's share of repeat buyers (owner only).
+         */
+        get: operations["get_buy_again_customers__customer_id__buy_again_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Events
+         * @description Log a batch of up to 500 events (a shopper's token: only their own; a service key: any
+         *     customer's). All or nothing: one bad event rejects the batch with a 422 naming each bad
+         *     event's index and field. A retried `event_id` counts as a duplicate. The answer comes once
+         *     the events are durable; the customer's next feed reflects them.
+         */
+        post: operations["post_events_events_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -610,6 +674,62 @@ export interface components {
              * @description when they were saved (read-only)
              */
             updated_at?: string | null;
+        };
+        /** EventBatch */
+        EventBatch: {
+            /** Events */
+            events: components["schemas"]["EventIn"][];
+        };
+        /**
+         * EventIn
+         * @description One shopper event. `ts` defaults to when the API received it; `price` (shop currency)
+         *     defaults, for a purchase, to the article's current price.
+         */
+        EventIn: {
+            /**
+             * Event Id
+             * @description the client's id of the event: a retry with the same id is a duplicate
+             */
+            event_id: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "view" | "add_to_cart" | "purchase";
+            /** Customer Id */
+            customer_id: string;
+            /** Article Id */
+            article_id: string;
+            /**
+             * Ts
+             * @description when it happened (ISO 8601 with zone)
+             */
+            ts?: string | null;
+            /** Price */
+            price?: number | null;
+            /**
+             * Sales Channel Id
+             * @description 1 store, 2 online
+             */
+            sales_channel_id?: (1 | 2) | null;
+            /**
+             * Rec Id
+             * @description the recommendation list the shopper acted on, if any
+             */
+            rec_id?: string | null;
+        };
+        /** EventsAccepted */
+        EventsAccepted: {
+            /**
+             * Accepted
+             * @description events newly logged
+             */
+            accepted: number;
+            /**
+             * Duplicates
+             * @description events whose event_id was already logged
+             */
+            duplicates: number;
         };
         /** FacetValue */
         FacetValue: {
@@ -2165,6 +2285,302 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerPreferences"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_recently_viewed_customers__customer_id__recently_viewed_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description one article per product_code */
+                collapse?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description 64-hex customer id */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleList"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_buy_again_customers__customer_id__buy_again_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description one article per product_code */
+                collapse?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description 64-hex customer id */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleList"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_events_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventsAccepted"];
                 };
             };
             /** @description Missing, expired or invalid token */

@@ -16,6 +16,9 @@ export type CustomerPreferences = Schemas["CustomerPreferences"];
 export type SessionToken = Schemas["SessionToken"];
 export type SampleCustomers = Schemas["SampleCustomers"];
 export type Ready = Schemas["Ready"];
+export type EventIn = Schemas["EventIn"];
+export type EventType = EventIn["type"];
+export type EventsAccepted = Schemas["EventsAccepted"];
 
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 
@@ -25,6 +28,9 @@ export type SearchQuery = QueryOf<"search_text_search_get">;
 export type SimilarQuery = QueryOf<"get_similar_articles__article_id__similar_get">;
 export type FeedQuery = QueryOf<"get_recommendations_recommendations__customer_id__get">;
 export type TrendingQuery = QueryOf<"get_trending_trending_get">;
+export type RecentlyViewedQuery =
+  QueryOf<"get_recently_viewed_customers__customer_id__recently_viewed_get">;
+export type BuyAgainQuery = QueryOf<"get_buy_again_customers__customer_id__buy_again_get">;
 /** Filters shared by every list endpoint. */
 export type ListFilterQuery = Pick<
   BrowseQuery,
