@@ -104,12 +104,15 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage });
 }
 
-/** Signs in as the first sample customer through the Profile page; answers the customer id. */
-export async function signIn(page: Page): Promise<string> {
+/**
+ * Signs in as a sample customer (the first, unless `nth` picks another) through the Profile
+ * page; answers the customer id.
+ */
+export async function signIn(page: Page, nth = 0): Promise<string> {
   await page.goto("/profile");
-  const first = page.getByTestId("sample-customer").first();
-  const id = await first.getAttribute("data-customer-id");
-  await first.click();
+  const sample = page.getByTestId("sample-customer").nth(nth);
+  const id = await sample.getAttribute("data-customer-id");
+  await sample.click();
   await page.waitForURL((u) => u.pathname === "/");
   if (!id) throw new Error("the sample customer has no id");
   return id;

@@ -21,6 +21,16 @@ export async function getSession(): Promise<Session | null> {
   return { customerId, token };
 }
 
+/**
+ * Whether the session came from the demo sign-in. It is the storefront's only sign-in so far
+ * (`POST /session`, which the API offers only in its demo mode), so every session is one; a
+ * shop's own sign-in would answer false here. Controls that only make sense in a demo, such as
+ * "Buy now" (a purchase with no checkout), ask this, in the page and again in the action.
+ */
+export function isDemoSession(session: Session | null): session is Session {
+  return session !== null;
+}
+
 export async function setSession(session: Session, maxAgeSeconds: number): Promise<void> {
   const jar = await cookies();
   const options = {

@@ -374,3 +374,19 @@ def test_buy_again_ranks_repeat_purchases_by_the_customers_own_repeats(
         assert by_id[a]["score"] == pytest.approx(expected, abs=1e-6)
     assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
     assert by_id[socks]["reason"].startswith("You bought it 3 times")
+
+
+def test_an_event_posted_to_one_process_reaches_the_next_feed_of_another(
+    api: TestClient, live: Any, keys: dict[str, dict[str, str]], sales: pd.DataFrame
+) -> None:
+    """Two apps on one database stand for two API processes (each with its own connections)."""
+    service, customer = keys["service"], _buyer(sales, 4)
+    with TestClient(create_app(live)) as other:
+        url = f"/recommendations/{customer}?limit=20&collapse=false"
+        first = other.get(url, headers=service).json()["items"]
+        assert other.get(url, headers=service).headers["x-cache"] == "hit"
+        top = first[0]["article_id"]
+        _post(api, service, [_event(customer, top)])
+        after = other.get(url, headers=service)
+        assert after.headers["x-cache"] == "miss"
+        assert top not in {i["article_id"] for i in after.json()["items"]}

@@ -1,20 +1,27 @@
 import Link from "next/link";
 
 import { Hero } from "@/components/home/hero";
+import { PersonalRow } from "@/components/home/personal-row";
 import { Section } from "@/components/home/section";
 import { SignInPrompt } from "@/components/home/sign-in-prompt";
 import { ProductGrid } from "@/components/product/product-grid";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { getFeed, getTrending } from "@/lib/api/catalog";
+import { getBuyAgain, getRecentlyViewed } from "@/lib/api/customers";
 import { userMessage } from "@/lib/api/errors";
 import { getSession } from "@/lib/session";
 
+/** One line of cards on a wide screen. */
+const ROW = 4;
+
 export default async function HomePage() {
   const session = await getSession();
-  const [trending, feed] = await Promise.allSettled([
+  const [trending, feed, recent, again] = await Promise.allSettled([
     getTrending({ limit: 12 }),
     session ? getFeed(session, { limit: 8 }) : Promise.resolve(null),
+    session ? getRecentlyViewed(session, { limit: ROW }) : Promise.resolve(null),
+    session ? getBuyAgain(session, { limit: ROW }) : Promise.resolve(null),
   ]);
   // Trending is the page's backbone: without it the API is down, and the error page says so.
   if (trending.status === "rejected") throw trending.reason;
@@ -48,6 +55,18 @@ export default async function HomePage() {
       ) : (
         <SignInPrompt />
       )}
+      <PersonalRow
+        id="recently-viewed"
+        title="Recently viewed"
+        subtitle="Pick up where you left off."
+        result={recent}
+      />
+      <PersonalRow
+        id="buy-again"
+        title="Buy it again"
+        subtitle="Favourites of yours that people often buy more than once."
+        result={again}
+      />
       <Section
         id="trending"
         title="Trending now"

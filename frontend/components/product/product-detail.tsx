@@ -7,7 +7,14 @@ import { ProductImage } from "@/components/product/product-image";
 import type { ArticleDetail } from "@/lib/api/types";
 
 /** The top of a product page: the photo, and beside it what a shopper decides on. */
-export function ProductDetail({ article }: { article: ArticleDetail }) {
+export function ProductDetail({
+  article,
+  actions,
+}: {
+  article: ArticleDetail;
+  /** The buttons under the price (add to bag, buy now, or a way to sign in). */
+  actions?: React.ReactNode;
+}) {
   const group = `/explore?index_group=${encodeURIComponent(article.index_group_name)}`;
   const type = `/explore?category=${encodeURIComponent(article.product_type_name)}`;
   return (
@@ -60,6 +67,7 @@ export function ProductDetail({ article }: { article: ArticleDetail }) {
               <p className="mt-2 text-sm text-sale">Popular: {article.sales_7d} sold this week</p>
             ) : null}
           </div>
+          {actions}
           <Colourways current={article} variants={article.variants} />
           {article.detail_desc ? (
             <p className="max-w-prose text-sm leading-relaxed text-stone-700">

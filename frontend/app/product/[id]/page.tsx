@@ -1,14 +1,18 @@
 import type { Metadata } from "next";
 
 import { Section } from "@/components/home/section";
+import { ProductActions } from "@/components/product/product-actions";
 import { ProductDetail } from "@/components/product/product-detail";
 import { ProductGrid } from "@/components/product/product-grid";
+import { SignInToShop } from "@/components/product/sign-in-to-shop";
+import { ViewTracker } from "@/components/product/view-tracker";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { getSimilar } from "@/lib/api/catalog";
 import { userMessage } from "@/lib/api/errors";
 import type { ArticleList } from "@/lib/api/types";
 import { loadArticle } from "@/lib/product";
+import { getSession, isDemoSession } from "@/lib/session";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -41,7 +45,7 @@ function Related({
 
 export default async function ProductPage({ params }: Props) {
   const { id } = await params;
-  const article = await loadArticle(id);
+  const [article, session] = await Promise.all([loadArticle(id), getSession()]);
   const [similar, look] = await Promise.allSettled([
     // A few extra: the article's own colourways are dropped (they are the swatches above).
     getSimilar(id, { limit: 12 }).then((list) => ({
@@ -52,7 +56,22 @@ export default async function ProductPage({ params }: Props) {
   ]);
   return (
     <>
-      <ProductDetail article={article} />
+      <ProductDetail
+        article={article}
+        actions={
+          session ? (
+            // Keyed: another product's page starts with no confirmation from this one.
+            <ProductActions
+              key={article.article_id}
+              articleId={article.article_id}
+              canBuy={isDemoSession(session)}
+            />
+          ) : (
+            <SignInToShop />
+          )
+        }
+      />
+      {session ? <ViewTracker articleId={article.article_id} /> : null}
       <Related id="similar" title="Similar items" result={similar} />
       <Related id="complete-the-look" title="Complete the look" result={look} />
     </>

@@ -1,0 +1,70 @@
+"use client";
+
+import { ShoppingBagIcon } from "lucide-react";
+import Link from "next/link";
+import { startTransition, useActionState, useState } from "react";
+
+import { Button } from "@/components/ui/button";
+import { Notice } from "@/components/ui/notice";
+import { type ShopInput, type ShopState, shop } from "@/lib/actions/events";
+import { newEventId } from "@/lib/events";
+
+const INITIAL: ShopState = { status: "idle", type: null, message: "" };
+
+/**
+ * "Add to bag" and, in the demo sign-in only, "Buy now": each click is one event with an id of
+ * its own, confirmed below the buttons. For a signed-in shopper (`SignInToShop` otherwise).
+ */
+export function ProductActions({ articleId, canBuy }: { articleId: string; canBuy: boolean }) {
+  const [state, dispatch, pending] = useActionState(shop, INITIAL);
+  const [busy, setBusy] = useState<ShopInput["type"] | null>(null);
+
+  const act = (type: ShopInput["type"]) => {
+    setBusy(type);
+    startTransition(() => dispatch({ type, articleId, eventId: newEventId() }));
+  };
+  return (
+    <div className="flex flex-col gap-3" data-testid="product-actions">
+      <div className="flex flex-wrap gap-3">
+        <Button
+          onClick={() => act("add_to_cart")}
+          disabled={pending}
+          data-testid="add-to-bag"
+          className="min-w-40"
+        >
+          <ShoppingBagIcon aria-hidden="true" />
+          {pending && busy === "add_to_cart" ? "Adding…" : "Add to bag"}
+        </Button>
+        {canBuy ? (
+          <Button
+            variant="outline"
+            onClick={() => act("purchase")}
+            disabled={pending}
+            data-testid="buy-now"
+            className="min-w-40"
+          >
+            {pending && busy === "purchase" ? "Buying…" : "Buy now"}
+          </Button>
+        ) : null}
+      </div>
+      {canBuy ? (
+        <p className="text-xs text-stone-600">
+          A demo shop: Buy now places the order at once, with no payment.
+        </p>
+      ) : null}
+      <div role="status" aria-live="polite" data-testid="shop-status">
+        {state.status === "done" ? (
+          <Notice variant="success">
+            {state.message}{" "}
+            {state.type === "purchase" ? (
+              <Link href="/" className="font-medium underline underline-offset-4">
+                See your picks
+              </Link>
+            ) : null}
+          </Notice>
+        ) : null}
+        {state.status === "error" ? <Notice variant="error">{state.message}</Notice> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+import { recordView } from "@/lib/actions/events";
+import { newEventId } from "@/lib/events";
+
+/**
+ * Logs one `view` per opening of a product page: the ref keeps re-renders (and React's
+ * development double effects) from posting it again, while opening another product does.
+ */
+export function ViewTracker({ articleId }: { articleId: string }) {
+  const sent = useRef<string | null>(null);
+  useEffect(() => {
+    if (sent.current === articleId) return;
+    sent.current = articleId;
+    recordView(articleId, newEventId()).catch(() => {
+      // best effort: a lost view is not worth a word to the shopper
+    });
+  }, [articleId]);
+  return null;
+}
