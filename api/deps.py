@@ -16,7 +16,7 @@ from api.cache import ResponseCache
 from api.errors import AuthError
 from api.middleware import PRINCIPAL, Access
 from core.audit import AuditLog
-from core.events import Activity, EventLog
+from core.events import Activity, EventLog, PurchaseCounts
 from core.keys import KeyStore
 from core.preferences import PreferenceStore
 from core.settings import Settings
@@ -104,6 +104,11 @@ async def get_events(request: Request) -> EventLog:
     return events
 
 
+async def get_sales(request: Request) -> PurchaseCounts:
+    sales: PurchaseCounts = request.app.state.sales
+    return sales
+
+
 def customer_activity(
     customer_id: Annotated[str, Depends(require_owner)],
     request: Request,
@@ -134,6 +139,7 @@ OptionalCustomerDep = Annotated[str | None, Depends(optional_customer)]
 OwnerDep = Annotated[str, Depends(require_owner)]
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 EventsDep = Annotated[EventLog, Depends(get_events)]
+SalesDep = Annotated[PurchaseCounts, Depends(get_sales)]
 ActivityDep = Annotated[Activity, Depends(customer_activity)]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]

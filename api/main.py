@@ -20,7 +20,7 @@ from api.ratelimit import RateLimiter
 from api.routes import admin, articles, customers, events, health, recommendations, search
 from core.audit import AuditLog
 from core.errors import LookbookError
-from core.events import open_log
+from core.events import PurchaseCounts, open_log
 from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
@@ -57,6 +57,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index = LiveIndex(settings, open_store(settings))
     app.state.prefs = PreferenceStore(settings.db_path)
     app.state.events = open_log(settings.db_path)
+    app.state.sales = PurchaseCounts(app.state.events)
     app.state.cache = ResponseCache()
     try:
         # Load the current version and its text model now, not on the first request.
@@ -91,11 +92,16 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     return cache, version
 
 
-def _personal_mark(app: FastAPI, customer_id: str) -> str:
-    """What a cached personal answer must match besides the URL: the customer's newest event,
-    so no process serves a feed older than it (one indexed SQLite read, ~10 µs)."""
+def _live_mark(app: FastAPI, path: str, owner: str | None) -> str:
+    """What a cached answer must match besides the URL and the version, from the event log:
+    for a customer's feed their newest event, for trending the newest purchase. So no process
+    serves an answer older than the log (one indexed SQLite read, ~10 µs)."""
     events = getattr(app.state, "events", None)
-    return str(events.last_seq(customer_id)) if events is not None else ""
+    if events is None:
+        return ""
+    if owner is not None:
+        return str(events.last_seq(owner))
+    return str(events.last_purchase()) if path.startswith("/trending") else ""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         AccessMiddleware,
         cache=lambda: _cache_and_version(app),
-        personal_mark=lambda customer_id: _personal_mark(app, customer_id),
+        live_mark=lambda path, owner: _live_mark(app, path, owner),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
     )

@@ -65,11 +65,11 @@ class AccessMiddleware:
         cache: Callable[[], tuple[ResponseCache, str] | None],
         access: Callable[[], Access | None],
         timeout_s: float = 30.0,
-        personal_mark: Callable[[str], str] | None = None,
+        live_mark: Callable[[str, str | None], str] | None = None,
     ) -> None:
         self.app = app
         self.cache = cache
-        self.personal_mark = personal_mark
+        self.live_mark = live_mark
         self.access = access
         self.timeout_s = timeout_s
 
@@ -207,14 +207,14 @@ class AccessMiddleware:
     ) -> None:
         path = scope["path"]
         cacheable = scope["method"] == "GET" and path.startswith(CACHEABLE)
-        mark = ""
+        owner: str | None = None
         if cacheable and path.startswith(PERSONAL):
             # Someone who may not read it is answered by the route (401 or 403), never the cache.
             owner = path[len(PERSONAL) :].split("/")[0]
             cacheable = principal is not None and principal.may_act_for(owner)
-            if cacheable and self.personal_mark is not None:
-                # Keyed by the customer's newest event: a feed older than it is never served.
-                mark = self.personal_mark(owner)
+        # Keyed by what the event log says (a feed: the customer's newest event), so an answer
+        # older than the log is never served.
+        mark = self.live_mark(path, owner) if cacheable and self.live_mark is not None else ""
         # One look at the cache and the index version per request, shared by read and write.
         found = self.cache() if cacheable else None
         key = (*self._key(scope, principal), mark)

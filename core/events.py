@@ -15,6 +15,7 @@ reads, so a feed does not wait behind a batch being written.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -177,6 +178,12 @@ class EventLog:
             row = conn.execute("SELECT MAX(seq) FROM events").fetchone()
         return int(row[0] or 0)
 
+    def last_purchase(self) -> int:
+        """The sequence number of the newest purchase (0: none)."""
+        with self._reader.connection() as conn:
+            row = conn.execute("SELECT MAX(seq) FROM events WHERE type = 'purchase'").fetchone()
+        return int(row[0] or 0)
+
     def count(self) -> int:
         with self._reader.connection() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
@@ -205,6 +212,33 @@ class EventLog:
     def close(self) -> None:
         self._writer.close()
         self._reader.close()
+
+
+class PurchaseCounts:
+    """Purchases logged after a version's build, per article, for trending: each process reads
+    only what was logged since it last looked (one indexed query when nothing is new)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self._lock = threading.Lock()
+        self._after: int | None = None
+        self._seen = 0
+        self._times: dict[str, list[float]] = {}
+
+    def since(self, after_seq: int, since_ts: float) -> dict[str, int]:
+        """Per article: its purchases logged after ``after_seq`` with ``ts >= since_ts``."""
+        with self._lock:
+            if self._after != after_seq:  # another version: count from its build on
+                self._after, self._seen, self._times = after_seq, after_seq, {}
+            for p in self._log.purchases(self._seen):
+                self._times.setdefault(p.article_id, []).append(p.ts)
+                self._seen = p.seq
+            counts = {a: sum(t >= since_ts for t in ts) for a, ts in self._times.items()}
+        return {a: n for a, n in counts.items() if n}
+
+    def last_purchase(self) -> int:
+        """The newest purchase's sequence number (0: none): trending's cache key."""
+        return self._log.last_purchase()
 
 
 def open_log(db_path: Path) -> EventLog:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+
 from core.settings import Settings
 from core.store.base import Filter, Record, VectorQuery
 from ranking.index import Snapshot
@@ -131,10 +133,15 @@ def trending(
     limit: int,
     offset: int,
     collapse: bool,
+    live: dict[int, int] | None = None,
 ) -> tuple[list[Record], int]:
-    """Top sellers of the last `window_days` days under the filters (ties by article id)."""
+    """Top sellers of the last `window_days` days under the filters (ties by article id);
+    ``live``: purchases logged since the build in that window, per article point id, added to
+    the built counts (the records carry the sum)."""
     flt = to_store(f, settings.shop.price_multiplier)
     key = "sales_7d" if window_days == 7 else "sales_30d"
+    if live:
+        return _trending_live(snap, flt, key, live, limit, offset, collapse)
     if not collapse:
         records = snap.reader.scroll(
             "articles", flt, order_by=(key, "desc"), limit=limit, offset=offset
@@ -151,6 +158,40 @@ def trending(
         n *= 4
     page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
     return page, snap.columns.distinct("product_code", flt, having=key)
+
+
+def _trending_live(
+    snap: Snapshot,
+    flt: Filter,
+    key: str,
+    live: dict[int, int],
+    limit: int,
+    offset: int,
+    collapse: bool,
+) -> tuple[list[Record], int]:
+    """Trending with the logged purchases added: the built top ``n`` plus every article sold
+    since the build (an article outside both sold no more than the built top's last)."""
+    columns = snap.columns
+    ids = np.array(list(live), dtype=np.int64)
+    rows = columns.rows(ids)
+    ok = rows >= 0
+    ok[ok] = columns.mask(flt)[rows[ok]]
+    sold = columns.records(ids[ok].tolist())
+    n = max(TRENDING_POOL, 3 * (offset + limit))
+    while True:
+        pool = columns.top(key, flt, n)
+        merged = {r.id: r for r in [*pool, *sold]}
+        total = {i: float(r.payload.get(key) or 0) + live.get(i, 0) for i, r in merged.items()}
+        ranked = sorted(merged.values(), key=lambda r: (-total[r.id], r.id))
+        kept = _best_of_each_product(ranked) if collapse else ranked
+        if len(kept) >= offset + limit or len(pool) < n:
+            break
+        n *= 4
+    page = snap.reader.retrieve("articles", [r.id for r in kept[offset : offset + limit]])
+    for r in page:
+        r.payload[key] = int(total[r.id])
+    count = columns.distinct("product_code", flt, having=key) if collapse else columns.count(flt)
+    return page, count
 
 
 def _best_of_each_product(ranked: list[Record]) -> list[Record]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ActivityDep, OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
+from api.deps import ActivityDep, OwnerDep, PageDep, PrefsDep, SalesDep, SettingsDep, SnapshotDep
 from api.filters import list_filters
 from api.present import item, ranked_list
 from api.schemas import ArticleList
+from core.catalog import point_id
 from core.errors import InvalidInput
 from ranking import browse as browsing
 from ranking.feed import feed
@@ -55,11 +57,15 @@ def get_trending(
     settings: SettingsDep,
     filters: Filters,
     page: PageDep,
+    sales: SalesDep,
     window_days: Annotated[int, Query(description="sales window in days: 7 or 30")] = 7,
 ) -> ArticleList:
-    """Top sellers of the last 7 or 30 days, under the filters."""
+    """Top sellers of the last 7 or 30 days, under the filters; purchases logged since the
+    last build count at once."""
     if window_days not in (7, 30):
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
+    logged = sales.since(snap.events_seq, time.time() - window_days * 86400)
+    live = {point_id(a): n for a, n in logged.items()}
     records, total = browsing.trending(
         snap,
         settings,
@@ -68,6 +74,7 @@ def get_trending(
         limit=page.limit,
         offset=page.offset,
         collapse=page.collapse,
+        live=live,
     )
     key = "sales_7d" if window_days == 7 else "sales_30d"
     return ArticleList(

@@ -390,3 +390,34 @@ def test_an_event_posted_to_one_process_reaches_the_next_feed_of_another(
         after = other.get(url, headers=service)
         assert after.headers["x-cache"] == "miss"
         assert top not in {i["article_id"] for i in after.json()["items"]}
+
+
+def test_trending_counts_logged_purchases_at_once(
+    api: TestClient, keys: dict[str, dict[str, str]], articles: pd.DataFrame
+) -> None:
+    service = keys["service"]
+    url = "/trending?limit=5&collapse=false"
+    before = api.get(url).json()["items"]
+    assert api.get(url).headers["x-cache"] == "hit"
+    snap = _snap(api)
+    quiet = [
+        a
+        for a in sorted(articles.article_id, reverse=True)
+        if snap.columns.payload(int(snap.columns.rows(np.array([point_id(a)]))[0]))["sales_7d"] == 0
+    ][0]
+    n = int(before[0]["sales_7d"]) + 3
+    buyers = [f"{i:064x}" for i in range(1, n + 1)]
+    _post(api, service, [_event(b, quiet) for b in buyers])
+    after = api.get(url)
+    assert after.headers["x-cache"] == "miss"  # keyed by the newest purchase
+    top = after.json()["items"][0]
+    assert (top["article_id"], top["sales_7d"]) == (quiet, n)
+    assert top["reason"] == f"{n} sold in the last 7 days"
+    # Purchases older than the window do not count.
+    old = (datetime.now(UTC) - timedelta(days=10)).isoformat()
+    _post(api, service, [_event(buyers[0], quiet, ts=old)])
+    assert api.get(url).json()["items"][0]["sales_7d"] == n
+    assert (
+        api.get("/trending?limit=5&collapse=false&window_days=30").json()["items"][0]["sales_30d"]
+        >= n + 1
+    )
