@@ -28,70 +28,18 @@ import argparse
 import asyncio
 import os
 import random
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pandas as pd
-from loadgen import Load, Result, drive, drive_open
+from loadgen import Load, Result, _free_port, drive, drive_open, service_key, start_api
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def service_key(db: Path) -> str:
-    """A fresh service key in the API's database: the feed answers only its owner or a service
-    (personal data), and a benchmark reads many customers' feeds."""
-    from core.keys import KeyStore
-
-    keys = KeyStore(db)
-    _, key = keys.create("service", f"bench-{os.getpid()}-{time.time_ns()}")
-    keys.close()
-    return key
-
-
-def start_api(index: Path, data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "LOOKBOOK_INDEX_DIR": str(index),
-        "LOOKBOOK_DATA_DIR": str(data),
-        "LOOKBOOK_DB_PATH": str(index.parent / "bench.db"),
-        "LOOKBOOK_AUTH__MODE": "demo",
-        # The load comes from one address: lift the per-client limits.
-        **{f"LOOKBOOK_RATE_LIMIT__{g}": "100000000/minute" for g in LIMITED},
-        "HF_HUB_OFFLINE": "1",
-    }
-    cmd = [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 300
-    seen: set[int] = set()
-    while time.monotonic() < deadline:
-        try:
-            # A fresh connection each time: ready once every worker has answered.
-            r = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5)
-            if r.status_code == 200:
-                seen.add(int(r.json()["process"]))
-            if len(seen) >= workers:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    proc.kill()
-    raise TimeoutError("API not ready within 300 s")
 
 
 def url_makers(data: Path, seed: int) -> dict[str, Callable[[random.Random], str]]:
@@ -140,7 +88,6 @@ def measured(
 
 
 SCALED = ("recommendations", "similar", "browse (filtered)")
-LIMITED = ("SEARCH", "PHOTO_SEARCH", "SESSION", "WRITE", "SERVICE")
 
 
 def plot_scaling(results: list[Result], path: Path) -> None:

@@ -10,16 +10,75 @@ import contextlib
 import itertools
 import os
 import random
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]
+#: Rate-limit groups lifted for a benchmark (its load comes from one address).
+LIMITED = ("SEARCH", "PHOTO_SEARCH", "SESSION", "WRITE", "EVENTS", "SERVICE")
 #: Rows whose endpoint answers only the customer or a service key.
 PERSONAL = ("recommendations",)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def service_key(db: Path) -> str:
+    """A fresh service key in the API's database: the feed answers only its owner or a service
+    (personal data), and a benchmark reads many customers' feeds."""
+    from core.keys import KeyStore
+
+    keys = KeyStore(db)
+    _, key = keys.create("service", f"bench-{os.getpid()}-{time.time_ns()}")
+    keys.close()
+    return key
+
+
+def start_api(
+    index: Path, data: Path, port: int, workers: int, db: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`python -m api serve` over ``index``, ready once every process has answered; its
+    database (and event log beside it) is ``db``, by default ``bench.db`` beside the index."""
+    env = {
+        **os.environ,
+        "LOOKBOOK_INDEX_DIR": str(index),
+        "LOOKBOOK_DATA_DIR": str(data),
+        "LOOKBOOK_DB_PATH": str(db or index.parent / "bench.db"),
+        "LOOKBOOK_AUTH__MODE": "demo",
+        # The load comes from one address: lift the per-client limits.
+        **{f"LOOKBOOK_RATE_LIMIT__{g}": "100000000/minute" for g in LIMITED},
+        "HF_HUB_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 300
+    seen: set[int] = set()
+    while time.monotonic() < deadline:
+        try:
+            # A fresh connection each time: ready once every worker has answered.
+            r = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5)
+            if r.status_code == 200:
+                seen.add(int(r.json()["process"]))
+            if len(seen) >= workers:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise TimeoutError("API not ready within 300 s")
 
 
 @dataclass

@@ -83,9 +83,9 @@ class Purchases:
         buyers = np.diff(c.indptr).astype(np.float64)
         again = np.asarray((c >= 2).sum(axis=0)).ravel().astype(np.float64)
         overall = again.sum() / max(buyers.sum(), 1.0)
-        return ((again + REPURCHASE_PRIOR * overall) / (buyers + REPURCHASE_PRIOR)).astype(
-            np.float32
-        )
+        share = (again + REPURCHASE_PRIOR * overall) / (buyers + REPURCHASE_PRIOR)
+        out: npt.NDArray[np.float32] = share.astype(np.float32)
+        return out
 
 
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:

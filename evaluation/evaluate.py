@@ -7,6 +7,10 @@ week gets 12 articles through the serving path: the ranking engine's personal fe
 API calls it (`ranking.feed.feed_pool` + `ranking.pool.page_of`). Blend weights are tuned by a
 grid search on the validation week and scored once on the test week.
 
+What freshness is worth: the test week's first six days of purchases are replayed into an
+event log (as the API logs them, no rebuild) and the seventh day is scored from the index built
+before the week, with and without the log applied (`evaluation.methods.live_replay`).
+
 The harness sits above the engine and the indexer (it builds indexes and ranks from them);
 neither imports it. The heavy parts are imported inside the functions that need them.
 """
@@ -30,6 +34,8 @@ from evaluation.report import write_report
 
 log = logging.getLogger(__name__)
 EPOCH = date(1970, 1, 1)
+#: The freshness variant replays the test week's first days as events and scores the next.
+LIVE_DAYS = 6
 
 
 def split_days(last_day: int) -> tuple[int, int]:
@@ -69,6 +75,7 @@ def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> di
             sample=sample,
             seed=seed,
             tuned=val.best_weights,
+            live_days=LIVE_DAYS,
         )
     result: dict[str, object] = {
         "data_dir": str(data_dir),

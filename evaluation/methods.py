@@ -58,6 +58,8 @@ class SplitResult:
     methods: dict[str, MethodScore] = field(default_factory=dict)
     best_weights: dict[str, float] | None = None
     grid: list[tuple[dict[str, float], float]] = field(default_factory=list)
+    #: The freshness variant (`live_replay`), when it was run on this split.
+    live: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class SplitResult:
             "methods": {k: vars(v) for k, v in self.methods.items()},
             "best_weights": self.best_weights,
             "grid_top": [{"weights": w, "map12": m} for w, m in self.grid[:10]],
+            "live": self.live,
         }
 
 
@@ -184,8 +187,10 @@ def run_split(
     seed: int,
     tune: bool = False,
     tuned: dict[str, float] | None = None,
+    live_days: int = 0,
 ) -> SplitResult:
-    """Build before the split, predict for (a sample of) its customers, score every method."""
+    """Build before the split, predict for (a sample of) its customers, score every method;
+    with ``live_days``, also the freshness variant (`live_replay`) on the same index."""
     log.info("split %s: building the index from the days before it", split.name)
     snap = _build(split, data_dir, settings, tmp)
     truth = held_out(ds, split)
@@ -214,8 +219,99 @@ def run_split(
     if tune:
         result.grid = _grid_search(pools, actual)
         result.best_weights = result.grid[0][0]
+    if live_days:
+        result.live = live_replay(snap, ds, split, settings, tmp, live_days, sample, seed)
     snap.reader.close()
     return result
+
+
+def live_replay(
+    snap: Snapshot,
+    ds: Dataset,
+    split: Split,
+    settings: Settings,
+    tmp: Path,
+    days: int,
+    sample: int | None,
+    seed: int,
+) -> dict[str, Any]:
+    """What freshness is worth: the split's first ``days`` days of purchases go into an event
+    log as purchase events (no rebuild), and the day after them is scored twice from the index
+    built before the split: as it was (static), and with the log applied as the API applies it
+    (`EventLog.activity` → the feed)."""
+    from core.events import Event, EventLog
+    from ranking.feed import feed_pool
+    from ranking.request import ListFilters, Page
+
+    replayed = Split(f"{split.name} days 1-{days}", split.start, split.start + days - 1)
+    scored = Split(f"{split.name} day {days + 1}", split.start + days, split.start + days)
+    tx = ds.transactions
+    mask = (tx.day >= replayed.start) & (tx.day <= replayed.end)
+    cids = ds.customers["customer_id"].to_numpy()[tx.customer_idx[mask]]
+    aids = ds.articles["article_id"].to_numpy()[tx.article_idx[mask]]
+    m = settings.shop.price_multiplier
+    log_ = EventLog(tmp / f"replay-{split.name}.db")
+    events = [
+        Event(f"tx{i}", "purchase", str(c), str(a), float(d) * 86400 + 43200, float(p) * m, int(ch))
+        for i, (c, a, d, p, ch) in enumerate(
+            zip(cids, aids, tx.day[mask], tx.price[mask], tx.channel[mask], strict=True)
+        )
+    ]
+    for lo in tqdm(range(0, len(events), 500), desc="replay events", unit="batch"):
+        log_.append(events[lo : lo + 500])
+    truth = held_out(ds, scored)
+    customers = sorted(truth)
+    if sample is not None and sample < len(customers):
+        customers = sorted(np.random.default_rng(seed).choice(customers, sample, replace=False))
+    actual = [truth[c] for c in customers]
+    preds: dict[str, list[list[str]]] = {}
+    ms: dict[str, float] = {}
+    blend = BLENDS["blend 0.5/0.3/0.2"]
+    for cid in tqdm(customers, desc=f"score {scored.name}", unit="cust"):
+        activity = log_.activity(cid, snap.events_seq, settings.live.views_kept)
+        for mode, act in (("static", None), ("live", activity)):
+            for served in (False, True):
+                t0 = time.perf_counter()
+                pool, _ = feed_pool(
+                    snap,
+                    settings,
+                    cid,
+                    None,
+                    ListFilters(),
+                    Page(K, 0, served),
+                    exclude_bought=served,
+                    activity=act,
+                )
+                name = f"{mode}, {'as served' if served else 'blend 0.5/0.3/0.2'}"
+                preds.setdefault(name, []).append(_ids(pool, blend, served))
+                ms[name] = ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000
+    log_.close()
+    n = max(len(customers), 1)
+    methods = {
+        name: vars(
+            MethodScore(
+                map12=mean_average_precision(actual, p, K),
+                recall12=float(
+                    np.mean([recall_at_k(a, q, K) for a, q in zip(actual, p, strict=True)])
+                ),
+                coverage=coverage(p, int(snap.manifest["articles"])),
+                ms_per_customer=round(ms[name] / n, 2),
+            )
+        )
+        for name, p in preds.items()
+    }
+    return {
+        "replayed": [_iso(replayed.start), _iso(replayed.end)],
+        "scored_day": _iso(scored.start),
+        "events": len(events),
+        "customers_scored": len(customers),
+        "eligible": len(truth),
+        "methods": methods,
+    }
+
+
+def _iso(day: int) -> str:
+    return (EPOCH + timedelta(days=day)).isoformat()
 
 
 def _grid_search(pools: list[Pool], actual: list[set[str]]) -> list[tuple[dict[str, float], float]]:

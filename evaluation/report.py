@@ -57,8 +57,27 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "![MAP@12 per method](evaluation.png)",
         "",
+        *_live(test.get("live")),
     ]
     return "\n".join(lines)
+
+
+def _live(live: dict[str, Any] | None) -> list[str]:
+    """The freshness variant: the same index, with and without the replayed events."""
+    if not live:
+        return []
+    return [
+        "## What freshness is worth",
+        "",
+        f"The test week's purchases of {live['replayed'][0]} to {live['replayed'][1]} "
+        f"({live['events']:,}) were posted to an event log as purchase events, with no "
+        f"rebuild; {live['scored_day']} was then scored from the index built before the week, "
+        "as built (static) and with the log applied as the API applies it (live). Customers "
+        f"scored: {live['customers_scored']:,} of {live['eligible']:,} who bought that day.",
+        "",
+        *_table(live["methods"]),
+        "",
+    ]
 
 
 def val_week(result: dict[str, Any]) -> str:

@@ -73,7 +73,7 @@ def buy_again(
     own = (n - 1 + mine) / n
     score = 1 - (1 - shares) * (1 - own)
     keep = (shares > overall) | (n >= 2)
-    order = [int(i) for i in np.lexsort((ids, -score)) if keep[i]]
+    order = [int(i) for i in np.lexsort((np.array(ids), -score)) if keep[i]]
     page = order[offset : offset + limit]
     found = {
         r.payload["article_id"]: r

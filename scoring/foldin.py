@@ -57,4 +57,5 @@ def fold_in(
         return np.zeros(gram.shape[0])
     a = gram + regularization * np.eye(len(gram)) + (y.T * (c - 1.0)) @ y
     b = c @ y
-    return np.linalg.solve(a, b)
+    x: FloatArray = np.linalg.solve(a, b).astype(np.float64)
+    return x

@@ -90,5 +90,16 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     assert test["methods"]["popular last week"]["map12"] == pytest.approx(expected)
     for name, m in test["methods"].items():
         assert 0.0 <= m["map12"] <= 1.0, name
-    assert (tmp_path / "reports" / "evaluation.md").read_text().startswith("# Offline evaluation")
+    # The freshness variant replayed the week's first six days and scored the seventh.
+    live = test["live"]
+    assert live["events"] == int(((day >= test_start) & (day < test_start + 6)).sum())
+    assert live["eligible"] == tx[day == test_start + 6].customer_id.nunique()
+    assert live["customers_scored"] == live["eligible"]
+    assert set(live["methods"]) == {
+        f"{mode}, {kind}"
+        for mode in ("static", "live")
+        for kind in ("as served", "blend 0.5/0.3/0.2")
+    }
+    report = (tmp_path / "reports" / "evaluation.md").read_text()
+    assert report.startswith("# Offline evaluation") and "## What freshness is worth" in report
     assert (tmp_path / "reports" / "evaluation.png").stat().st_size > 1000
