@@ -30,7 +30,7 @@ export function ProductActions({ articleId, canBuy }: { articleId: string; canBu
           onClick={() => act("add_to_cart")}
           disabled={pending}
           data-testid="add-to-bag"
-          className="min-w-40"
+          className="flex-1 sm:min-w-40 sm:flex-none"
         >
           <ShoppingBagIcon aria-hidden="true" />
           {pending && busy === "add_to_cart" ? "Adding…" : "Add to bag"}
@@ -41,7 +41,7 @@ export function ProductActions({ articleId, canBuy }: { articleId: string; canBu
             onClick={() => act("purchase")}
             disabled={pending}
             data-testid="buy-now"
-            className="min-w-40"
+            className="flex-1 sm:min-w-40 sm:flex-none"
           >
             {pending && busy === "purchase" ? "Buying…" : "Buy now"}
           </Button>

@@ -10,7 +10,7 @@ import { isEventId } from "@/lib/events";
 import { isArticleId } from "@/lib/ids";
 import { getSession, isDemoSession, type Session } from "@/lib/session";
 
-/** What the product page's buttons ask for; the customer comes from the session, never the browser. */
+/** What the product page's buttons ask for; the customer is the session's, never the browser's. */
 export interface ShopInput {
   type: Exclude<EventType, "view">;
   articleId: string;

@@ -154,7 +154,8 @@ export interface paths {
         };
         /**
          * Get Trending
-         * @description Top sellers of the last 7 or 30 days, under the filters.
+         * @description Top sellers of the last 7 or 30 days, under the filters; purchases logged since the
+         *     last build count at once.
          */
         get: operations["get_trending_trending_get"];
         put?: never;
