@@ -5,16 +5,18 @@
 Starts `python -m api serve` (``--workers``, default 2) over an existing index with an empty
 event log of its own, then:
 
-* **ingest**: ``--posters`` clients post batches of ``--batch`` events (80 % views, 15 %
-  add-to-cart, 5 % purchases, random customers of the index and articles) as fast as they
-  are answered, for ``--seconds``, while uncached feeds arrive open loop at ``--reads`` a
-  second: events/s sustained, batch latency, and the feeds' latency meanwhile;
+* **ingest**: batches of ``--batch`` events (80 % views, 15 % add-to-cart, 5 % purchases,
+  random customers of the index and articles) for ``--seconds``: from ``--posters`` clients
+  as fast as they are answered, then paced at each ``--rate`` (events a second, open loop),
+  while uncached feeds arrive open loop at ``--reads`` a second (and alone first, the
+  baseline): events/s sustained, batch latency, and the feeds' latency meanwhile;
 * **freshness**: for ``--trials`` customers, read the feed, post a purchase of its first
   item, and read the feed again until that item is gone: the time from the purchase's 2xx to
-  the answer that reflects it (and how many reads it took), with the ingest load running;
-* **fold-in** (in this process, after the API stopped): an uncached feed of ``--trials``
-  customers with no logged events, with one logged purchase, and with five purchases and ten
-  views; the difference is what applying the log adds to a feed.
+  the answer that reflects it (and how many reads it took), with ingest paced at the first
+  ``--rate``;
+* **fold-in** (in this process, after the API stopped): for ``--trials`` customers, the
+  customer (table row + their events read from a log + the fold-in) and an uncached feed, with
+  no logged events, one purchase, and five purchases and ten views.
 
 Prints the table and saves bench/out/live.png.
 """
@@ -96,7 +98,14 @@ async def _ingest(
     args: argparse.Namespace,
     stop: asyncio.Event,
     stats: dict[str, Any],
+    rate: float | None = None,
 ) -> None:
+    """Post batches until ``stop``: as fast as ``args.posters`` clients are answered, or (with
+    ``rate``, events a second) one batch every ``batch / rate`` seconds, answered or not."""
+    if rate is not None:
+        await _paced(base, key, customers, articles, args.batch, rate, stop, stats)
+        return
+
     async def poster(i: int) -> None:
         rng = random.Random(args.seed * 100 + i)
         async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}) as c:
@@ -111,6 +120,39 @@ async def _ingest(
                     stats["errors"] += 1
 
     await asyncio.gather(*(poster(i) for i in range(args.posters)))
+
+
+async def _paced(
+    base: str,
+    key: str,
+    customers: list[str],
+    articles: list[str],
+    batch: int,
+    rate: float,
+    stop: asyncio.Event,
+    stats: dict[str, Any],
+) -> None:
+    rng = random.Random(3)
+    tasks = []
+    async with httpx.AsyncClient(
+        base_url=base, headers={"X-API-Key": key}, limits=httpx.Limits(max_connections=64)
+    ) as c:
+
+        async def one(planned: float) -> None:
+            body = {"events": _batch(rng, customers, articles, batch)}
+            r = await c.post("/events", json=body, timeout=30)
+            if r.status_code == 200:
+                stats["batch_s"].append(time.perf_counter() - planned)
+                stats["events"] += r.json()["accepted"]
+            else:
+                stats["errors"] += 1
+
+        planned = time.perf_counter()
+        while not stop.is_set():
+            planned += batch / rate
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(planned)))
+        await asyncio.gather(*tasks)
 
 
 async def _reads(
@@ -159,70 +201,110 @@ async def _freshness(
     return fresh, reads
 
 
-async def _served(args: argparse.Namespace, base: str, key: str, customers: list[str]) -> Any:
-    articles = _articles(args.data)
-    stats: dict[str, Any] = {"batch_s": [], "events": 0, "errors": 0}
-    reads: list[float] = []
+async def _row(
+    args: argparse.Namespace,
+    base: str,
+    key: str,
+    customers: list[str],
+    articles: list[str],
+    rate: float | None,
+) -> dict[str, Any]:
+    """Ingest (closed loop, or paced at ``rate`` events/s) with uncached feeds alongside."""
+    stats: dict[str, Any] = {"batch_s": [], "events": 0, "errors": 0, "reads": []}
     stop = asyncio.Event()
     t0 = time.perf_counter()
     jobs = [
-        asyncio.create_task(_ingest(base, key, customers, articles, args, stop, stats)),
-        asyncio.create_task(_reads(base, key, customers, args.reads, stop, reads)),
+        asyncio.create_task(_ingest(base, key, customers, articles, args, stop, stats, rate)),
+        asyncio.create_task(_reads(base, key, customers, args.reads, stop, stats["reads"])),
     ]
     await asyncio.sleep(args.seconds)
     stop.set()
     await asyncio.gather(*jobs)
     stats["seconds"] = time.perf_counter() - t0
-    # Freshness with the ingest running at half its measured rate.
+    stats["rate"] = rate
+    return stats
+
+
+async def _served(args: argparse.Namespace, base: str, key: str, customers: list[str]) -> Any:
+    articles = _articles(args.data)
+    # Reads alone first (the baseline), then ingest as fast as answered, then paced.
+    quiet: list[float] = []
+    stop = asyncio.Event()
+    job = asyncio.create_task(_reads(base, key, customers, args.reads, stop, quiet))
+    await asyncio.sleep(args.seconds / 2)
+    stop.set()
+    await job
+    rows = [await _row(args, base, key, customers, articles, None)]
+    for rate in args.rate:
+        rows.append(await _row(args, base, key, customers, articles, rate))
+    # Freshness with the ingest running at the first paced rate.
     stop2 = asyncio.Event()
-    paced = argparse.Namespace(**{**vars(args), "posters": max(1, args.posters // 2)})
     background = asyncio.create_task(
         _ingest(
-            base, key, customers, articles, paced, stop2, {"batch_s": [], "events": 0, "errors": 0}
+            base,
+            key,
+            customers,
+            articles,
+            args,
+            stop2,
+            {"batch_s": [], "events": 0, "errors": 0},
+            args.rate[0],
         )
     )
     fresh, polls = await _freshness(base, key, customers[-args.trials :], args.trials)
     stop2.set()
     await background
-    return stats, reads, fresh, polls
+    return quiet, rows, fresh, polls
 
 
 def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, list[float]]:
-    """Uncached feeds in this process: no logged events, one purchase, five and ten views."""
-    from core.events import Activity, Logged
+    """Uncached feeds in this process, each with its customer's events read from a log (as
+    the route does): none, one purchase, five purchases and ten views; and the customer alone
+    (table row + log + fold-in), which is what the log adds before ranking."""
+    import tempfile
+
+    from core.events import Event, open_log
     from core.settings import Settings
     from core.store import open_store
     from ranking.feed import feed
     from ranking.index import LiveIndex
     from ranking.request import ListFilters, Page
+    from ranking.taste import load_customer
 
-    settings = Settings(
-        index_dir=args.index, data_dir=args.data, db_path=args.index.parent / "x.db"
-    )
+    tmp = Path(tempfile.mkdtemp(prefix="lookbook-live-"))
+    settings = Settings(index_dir=args.index, data_dir=args.data, db_path=tmp / "x.db")
     live = LiveIndex(settings, open_store(settings))
     snap = live.snapshot()
     articles = _articles(args.data)
     rng = random.Random(args.seed)
     now = time.time()
-    cases: dict[str, list[float]] = {
-        "no events": [],
-        "1 purchase": [],
-        "5 purchases + 10 views": [],
-    }
-    for cid in customers[: args.trials] * 2:  # the first pass warms the pages in
-        one = Activity(purchases=[Logged(1, "purchase", rng.choice(articles), now)])
-        many = Activity(
-            purchases=[Logged(i, "purchase", rng.choice(articles), now) for i in range(5)],
-            views=[Logged(9 + i, "view", rng.choice(articles), now) for i in range(10)],
+    sample = customers[: args.trials]
+    logs = {}
+    for name, purchases, views in (
+        ("no events", 0, 0),
+        ("1 purchase", 1, 0),
+        ("5 purchases + 10 views", 5, 10),
+    ):
+        log = open_log(tmp / f"{purchases}-{views}.db")
+        log.append(
+            [
+                Event(uuid.uuid4().hex, kind, cid, rng.choice(articles), now)
+                for cid in sample
+                for kind in ["purchase"] * purchases + ["view"] * views
+            ]
         )
-        for name, activity in (
-            ("no events", None),
-            ("1 purchase", one),
-            ("5 purchases + 10 views", many),
-        ):
+        logs[name] = log
+    cases: dict[str, list[float]] = {}
+    for cid in sample * 2:  # the first pass warms the pages in
+        for name, log in logs.items():
             t0 = time.perf_counter()
+            activity = log.activity(cid, snap.events_seq, settings.live.views_kept)
+            load_customer(snap, cid, activity, settings.live)
+            cases.setdefault(f"customer: {name}", []).append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            activity = log.activity(cid, snap.events_seq, settings.live.views_kept)
             feed(snap, settings, cid, None, ListFilters(), Page(12, 0, True), activity=activity)
-            cases[name].append(time.perf_counter() - t0)
+            cases.setdefault(f"feed: {name}", []).append(time.perf_counter() - t0)
     live.close()
     return {k: v[len(v) // 2 :] for k, v in cases.items()}
 
@@ -240,6 +322,12 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--reads", type=float, default=20.0, help="uncached feeds a second meanwhile")
     p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument(
+        "--rate",
+        type=lambda v: [float(x) for x in v.split(",")],
+        default=[2000.0],
+        help="paced ingest rows, events a second (comma-separated)",
+    )
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--seed", type=int, default=15)
     args = p.parse_args()
@@ -250,7 +338,7 @@ def main() -> int:
     proc = start_api(args.index, args.data, port, args.workers, db=db)
     try:
         key = service_key(db)
-        stats, reads, fresh, polls = asyncio.run(
+        quiet, rows, fresh, polls = asyncio.run(
             _served(args, f"http://127.0.0.1:{port}", key, customers)
         )
     finally:
@@ -261,63 +349,79 @@ def main() -> int:
     table = Table(title=f"Live events at {args.index} ({args.workers} API processes)")
     for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
         table.add_column(col, justify="left" if col == "measure" else "right")
-    rate = stats["events"] / stats["seconds"]
     table.add_row(
-        f"ingest, batches of {args.batch}, {args.posters} posters",
-        f"{rate:,.0f} events/s",
-        f"{_ms(stats['batch_s'], 50):.1f}",
-        f"{_ms(stats['batch_s'], 99):.1f}",
-        f"{len(stats['batch_s']):,} batches, {stats['errors']} errors",
-    )
-    table.add_row(
-        f"uncached feed during ingest ({args.reads:g}/s open loop)",
+        f"uncached feed alone ({args.reads:g}/s open loop)",
         "",
-        f"{_ms(reads, 50):.1f}",
-        f"{_ms(reads, 99):.1f}",
-        f"{len(reads):,}",
+        f"{_ms(quiet, 50):.1f}",
+        f"{_ms(quiet, 99):.1f}",
+        f"{len(quiet):,}",
     )
+    for r in rows:
+        how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
+        table.add_row(
+            f"ingest {how}, batches of {args.batch}",
+            f"{r['events'] / r['seconds']:,.0f} events/s",
+            f"{_ms(r['batch_s'], 50):.1f}",
+            f"{_ms(r['batch_s'], 99):.1f}",
+            f"{len(r['batch_s']):,} batches, {r['errors']} errors",
+        )
+        table.add_row(
+            f"  uncached feed meanwhile ({args.reads:g}/s)",
+            "",
+            f"{_ms(r['reads'], 50):.1f}",
+            f"{_ms(r['reads'], 99):.1f}",
+            f"{len(r['reads']):,}",
+        )
     table.add_row(
-        "freshness: purchase 2xx → feed without it",
+        f"freshness: purchase 2xx → feed without it (ingest {args.rate[0]:,.0f}/s)",
         f"reads needed: max {max(polls)}",
         f"{_ms(fresh, 50):.1f}",
         f"{_ms(fresh, 99):.1f}",
         f"{len(fresh)}",
     )
-    base = statistics.median(cost["no events"])
-    for name, values in cost.items():
-        added = (statistics.median(values) - base) * 1000
-        table.add_row(
-            f"feed in process: {name}",
-            "" if name == "no events" else f"+{added:.2f} ms at p50",
-            f"{_ms(values, 50):.2f}",
-            f"{_ms(values, 99):.2f}",
-            f"{len(values)}",
-        )
+    for kind in ("customer", "feed"):
+        base = statistics.median(cost[f"{kind}: no events"])
+        for name, values in cost.items():
+            if not name.startswith(kind):
+                continue
+            added = (statistics.median(values) - base) * 1000
+            table.add_row(
+                f"in process, {name}",
+                "" if name.endswith("no events") else f"+{added:.2f} ms at p50",
+                f"{_ms(values, 50):.2f}",
+                f"{_ms(values, 99):.2f}",
+                f"{len(values)}",
+            )
     console.print(table)
-    _plot(stats, reads, fresh, cost, OUT / "live.png")
+    _plot(rows, fresh, cost, OUT / "live.png")
     return 0
 
 
-def _plot(stats: Any, reads: list[float], fresh: list[float], cost: Any, path: Path) -> None:
+def _plot(rows: list[Any], fresh: list[float], cost: Any, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    axes[0].hist(np.array(stats["batch_s"]) * 1000, bins=40)
-    axes[0].set_title(f"batch latency ({stats['events'] / stats['seconds']:,.0f} events/s)")
-    axes[0].set_xlabel("ms")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for r in rows:
+        label = "closed loop" if r["rate"] is None else f"paced {r['rate']:,.0f}/s"
+        rate = r["events"] / r["seconds"]
+        axes[0].scatter(rate, _ms(r["reads"], 99), label=f"{label}: feed p99")
+        axes[0].scatter(rate, _ms(r["reads"], 50), marker="x", label=f"{label}: feed p50")
+    axes[0].set_xlabel("events ingested per second")
+    axes[0].set_ylabel("uncached feed latency meanwhile, ms")
+    axes[0].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title("reads while ingesting")
     axes[1].hist(np.array(fresh) * 1000, bins=40, color="tab:green")
-    axes[1].axvline(1000, color="red", linestyle="--", label="target p99 1 s")
     axes[1].set_title("freshness: purchase 2xx → feed reflects it")
-    axes[1].set_xlabel("ms")
-    axes[1].legend()
-    names = list(cost)
+    axes[1].set_xlabel("ms (target p99 < 1000)")
+    names = [n for n in cost if n.startswith("feed")]
     axes[2].boxplot([np.array(cost[n]) * 1000 for n in names], showfliers=False)
-    axes[2].set_xticks(range(1, len(names) + 1), names, fontsize=8)
-    axes[2].set_title("uncached feed in process")
+    axes[2].set_xticks(range(1, len(names) + 1), [n[6:] for n in names], fontsize=8)
+    axes[2].set_title("uncached feed in process, events read from a log")
     axes[2].set_ylabel("ms")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -38,8 +38,6 @@ class Customer:
     viewed: list[str] = field(default_factory=list)
     viewed_days: list[float] = field(default_factory=list)
     viewed_weight: list[float] = field(default_factory=list)
-    #: How many purchases logged since the build were folded in.
-    live_purchases: int = 0
 
 
 def load_customer(
@@ -93,7 +91,6 @@ def _with_activity(
         viewed=[v.article_id for v in activity.views],
         viewed_days=[v.ts / 86400 for v in activity.views],
         viewed_weight=[weight_of[v.type] for v in activity.views],
-        live_purchases=len(activity.purchases),
     )
 
 
