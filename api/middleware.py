@@ -181,6 +181,10 @@ class AccessMiddleware:
             return False
         if principal is not None and principal.key_name:
             client = f"key:{principal.key_name}"
+        elif principal is not None and principal.customer_id:
+            # A signed-in shopper is counted as themselves: behind the storefront's server
+            # every shopper arrives from the same address.
+            client = f"customer:{principal.customer_id}"
         else:
             client = f"ip:{(scope.get('client') or ('unknown',))[0]}"
         service = principal is not None and principal.role == "service"

@@ -1,7 +1,8 @@
 """Per-client request limits shared by every API process of the machine (OWASP API4).
 
 Each endpoint group has a rate in the `limits` notation (``60/minute``). A client is its API
-key's name when it sends a valid key, else its IP address. The count lives in a small SQLite
+key's name when it sends a valid key, the customer of a valid shopper's token, else its IP
+address. The count lives in a small SQLite
 file beside the database, so several API processes share it; the window is a sliding-window
 counter (the previous fixed window's count weighted by how much of it still overlaps), which
 has no burst of twice the rate at a window edge. Only accepted requests are counted; an

@@ -91,8 +91,9 @@ class AuthSettings(BaseModel):
 
 
 class RateLimitSettings(BaseModel):
-    """Per-client limits (API key, else IP) in the `limits` notation, shared by every API
-    process of the machine. ``service`` replaces any group's limit for a service key."""
+    """Per-client limits (API key, else the signed-in customer, else IP) in the `limits`
+    notation, shared by every API process of the machine. ``service`` replaces any group's
+    limit for a service key."""
 
     search: str = "60/minute"
     photo_search: str = "20/minute"

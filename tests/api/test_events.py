@@ -400,11 +400,11 @@ def test_trending_counts_logged_purchases_at_once(
     before = api.get(url).json()["items"]
     assert api.get(url).headers["x-cache"] == "hit"
     snap = _snap(api)
-    quiet = [
-        a
-        for a in sorted(articles.article_id, reverse=True)
-        if snap.columns.payload(int(snap.columns.rows(np.array([point_id(a)]))[0]))["sales_7d"] == 0
-    ][0]
+    sales_7d = snap.columns.numbers(
+        "sales_7d",
+        snap.columns.rows(np.array([point_id(a) for a in articles.article_id], dtype=np.int64)),
+    )
+    quiet = max(a for a, n in zip(articles.article_id, sales_7d, strict=True) if n == 0)
     n = int(before[0]["sales_7d"]) + 3
     buyers = [f"{i:064x}" for i in range(1, n + 1)]
     _post(api, service, [_event(b, quiet) for b in buyers])

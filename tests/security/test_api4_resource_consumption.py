@@ -320,6 +320,45 @@ def test_service_key_has_its_own_higher_limit(tiny_settings: Any, tmp_path: Path
         assert "limit of 50 per 1 minute" in r.json()["detail"]
 
 
+def test_signed_in_shoppers_are_limited_each_as_themselves(
+    tiny_settings: Any, tmp_path: Path
+) -> None:
+    """Behind the storefront's server every shopper comes from one address: a shopper's token
+    is its own client, so one busy shopper does not use up the others' events."""
+    import pandas as pd
+
+    from api.main import create_app
+    from core.settings import RateLimitSettings
+
+    settings = _in_process_settings(
+        tiny_settings, tmp_path, rate_limit=RateLimitSettings(events="3/minute")
+    )
+    sales = pd.read_csv(tiny_settings.data_dir / "transactions_train.csv", dtype=str)
+    one, two = sales.customer_id.value_counts().index[:2]
+    article = sales.article_id.iloc[0]
+    with TestClient(create_app(settings)) as c:
+        auth = {
+            cid: {
+                "Authorization": "Bearer "
+                + c.post("/session", json={"customer_id": cid}).json()["access_token"]
+            }
+            for cid in (one, two)
+        }
+
+        def post(cid: str, i: int) -> Any:
+            event = {"event_id": f"{cid[:8]}-{i}", "type": "view"}
+            event |= {"customer_id": cid, "article_id": article}
+            return c.post("/events", json={"events": [event]}, headers=auth[cid])
+
+        _fit_in_window(10)
+        for i in range(3):
+            assert post(one, i).status_code == 200
+        _problem(post(one, 3), 429, "rate-limited")
+        for i in range(3):  # the same address, another shopper: a counter of their own
+            assert post(two, i).status_code == 200, i
+        _problem(post(two, 3), 429, "rate-limited")
+
+
 # --------------------------------------------------------------------------- 3. sign-in
 
 
