@@ -19,6 +19,7 @@ from api.main import create_app
 from core.catalog import point_id
 from core.events import Activity, Logged, open_log
 from core.keys import KeyStore
+from core.settings import LiveSettings
 from ranking.index import Snapshot
 from ranking.taste import load_customer, tastes
 from scoring.foldin import fold_in
@@ -36,7 +37,9 @@ NEW_REPLAY = "c5" * 32
 @pytest.fixture(scope="module")
 def live(tiny_settings: Any, tiny_index: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("live")
-    return tiny_settings.model_copy(update={"db_path": root / "lookbook.db"})
+    # The colourway step is off by default (see docs/live.md); these tests switch it on.
+    live = LiveSettings(colourway_boost=0.1)
+    return tiny_settings.model_copy(update={"db_path": root / "lookbook.db", "live": live})
 
 
 @pytest.fixture(scope="module")
