@@ -110,8 +110,34 @@ class CollectionSpec:
     datetime_fields: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Upsert:
+    """Create or replace points (all their vectors and payload)."""
+
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class SetPayload:
+    """Set these payload fields of the points (other fields are kept)."""
+
+    ids: tuple[int, ...]
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove the points."""
+
+    ids: tuple[int, ...]
+
+
+#: A live change to a served version (the live catalog applies them on top of a build).
+Change = Upsert | SetPayload | Delete
+
+
 class StoreReader(ABC):
-    """Read access to one published version."""
+    """Read access to one published version (and, through `apply`, live changes to it)."""
 
     version: str
 
@@ -173,6 +199,12 @@ class StoreReader(ABC):
         with_vectors: Sequence[str] = (),
     ) -> list[Record]:
         """Matching points, ordered by a numeric payload field (ties by id) or by id."""
+
+    @abstractmethod
+    def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
+        """Apply ``changes`` in order to what this reader serves, durably: the Edge shard this
+        reader opened (a process's private copy, or the version's folder when it has none), or
+        the server's collection (which every replica reads)."""
 
     @abstractmethod
     def close(self) -> None:

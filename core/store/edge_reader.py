@@ -18,10 +18,14 @@ from core.errors import NotFound, StoreUnavailable
 from core.store.base import (
     ARTICLES,
     CUSTOMERS,
+    Change,
     Collection,
+    Delete,
     Filter,
     Record,
+    SetPayload,
     StoreReader,
+    Upsert,
     VectorQuery,
 )
 from core.store.filters import (
@@ -214,6 +218,24 @@ class EdgeReader(PagedScroll, StoreReader):
         )
         found = self._shard(collection).scroll(request)[0]
         return [(_to_record(p), float(p.order_value or 0.0)) for p in found]
+
+    def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
+        shard = self._shard(collection)
+        for change in changes:
+            if isinstance(change, Upsert):
+                points = [
+                    qe.Point(id=p.id, vector=dict(p.vectors), payload=p.payload)
+                    for p in change.points
+                ]
+                op = qe.UpdateOperation.upsert_points(points)
+            elif isinstance(change, SetPayload):
+                op = qe.UpdateOperation.set_payload(list(change.ids), dict(change.payload))
+            elif isinstance(change, Delete):
+                op = qe.UpdateOperation.delete_points(list(change.ids))
+            else:
+                raise TypeError(f"not a store change: {change!r}")
+            shard.update(op)
+        shard.flush()
 
     def close(self) -> None:
         for name in list(self._shards):

@@ -12,7 +12,17 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 from core.errors import NotFound, StoreUnavailable
-from core.store.base import Collection, Filter, Record, StoreReader, VectorQuery
+from core.store.base import (
+    Change,
+    Collection,
+    Delete,
+    Filter,
+    Record,
+    SetPayload,
+    StoreReader,
+    Upsert,
+    VectorQuery,
+)
 from core.store.filters import Order, PagedScroll, candidate_ef, hnsw_ef, keep_order, to_server
 
 log = logging.getLogger(__name__)
@@ -193,6 +203,32 @@ class ServerReader(PagedScroll, StoreReader):
             with_vectors=list(with_vectors) or False,
         )
         return [(_to_record(p), float(cast(float, p.order_value or 0.0))) for p in records]
+
+    def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
+        name = self._name(collection)
+        for change in changes:
+            if isinstance(change, Upsert):
+                points = [
+                    qm.PointStruct(id=p.id, vector=dict(p.vectors), payload=p.payload)
+                    for p in change.points
+                ]
+                guarded(self._retries, self._client.upsert, name, points=points, wait=True)
+            elif isinstance(change, SetPayload):
+                guarded(
+                    self._retries,
+                    self._client.set_payload,
+                    name,
+                    payload=dict(change.payload),
+                    points=list(change.ids),
+                    wait=True,
+                )
+            elif isinstance(change, Delete):
+                selector = qm.PointIdsList(points=list(change.ids))
+                guarded(
+                    self._retries, self._client.delete, name, points_selector=selector, wait=True
+                )
+            else:
+                raise TypeError(f"not a store change: {change!r}")
 
     def close(self) -> None:
         """Nothing to release: the connection belongs to the store."""
