@@ -112,5 +112,9 @@ def test_acknowledged_events_survive_sigkills_exactly_once(
     logged = dict(rows)
     assert set(logged) == set(acked)  # every acknowledged event, and nothing else
     assert set(logged.values()) == {1}  # each exactly once
-    # A batch retried after its commit but before its answer counts as duplicates, never twice.
-    assert sum(a["accepted"] for a in answers) == len(acked)
+    # A batch commits whole or not at all: a retry after a commit whose answer was lost counts
+    # every event of it as a duplicate, never twice.
+    whole = ({"accepted": BATCH, "duplicates": 0}, {"accepted": 0, "duplicates": BATCH})
+    assert all(a in whole for a in answers), answers
+    retried = sum(a["duplicates"] == BATCH for a in answers)
+    assert sum(a["accepted"] for a in answers) + BATCH * retried == len(acked)
