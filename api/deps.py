@@ -120,6 +120,18 @@ def customer_activity(
     return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
 
 
+def signed_in_activity(
+    request: Request, snap: Annotated[Snapshot, Depends(get_snapshot)]
+) -> Activity | None:
+    """What the signed-in shopper did since the served version was built (None: no shopper)."""
+    principal = _principal(request)
+    if principal is None or principal.customer_id is None:
+        return None
+    events: EventLog = request.app.state.events
+    settings: Settings = request.app.state.settings
+    return events.activity(principal.customer_id, snap.events_seq, settings.live.views_kept)
+
+
 async def get_keys(request: Request) -> KeyStore:
     keys: KeyStore = request.app.state.keys
     return keys
@@ -141,6 +153,7 @@ PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 EventsDep = Annotated[EventLog, Depends(get_events)]
 SalesDep = Annotated[PurchaseCounts, Depends(get_sales)]
 ActivityDep = Annotated[Activity, Depends(customer_activity)]
+ShopperActivityDep = Annotated[Activity | None, Depends(signed_in_activity)]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]

@@ -216,9 +216,10 @@ class AccessMiddleware:
             # Someone who may not read it is answered by the route (401 or 403), never the cache.
             owner = path[len(PERSONAL) :].split("/")[0]
             cacheable = principal is not None and principal.may_act_for(owner)
-        # Keyed by what the event log says (a feed: the customer's newest event), so an answer
-        # older than the log is never served.
-        mark = self.live_mark(path, owner) if cacheable and self.live_mark is not None else ""
+        # Keyed by what the event log says (a feed, or a signed-in search: the customer's newest
+        # event), so an answer older than the log is never served.
+        customer = owner if owner is not None else (principal.customer_id if principal else None)
+        mark = self.live_mark(path, customer) if cacheable and self.live_mark is not None else ""
         # One look at the cache and the index version per request, shared by read and write.
         found = self.cache() if cacheable else None
         key = (*self._key(scope, principal), mark)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from core.events import Activity
 from core.settings import Settings
 from ranking.index import Snapshot
 from ranking.pool import Plan, Ranked, pool_size, ranked_page
@@ -22,13 +23,15 @@ def search(
     clip_text: npt.NDArray[np.float32] | None = None,
     image: npt.NDArray[np.float32] | None = None,
     customer_id: str | None = None,
+    activity: Activity | None = None,
 ) -> Ranked:
-    """Semantic search by text (and CLIP text→image) or by photo, cf from a signed-in customer."""
+    """Semantic search by text (and CLIP text→image) or by photo, cf from a signed-in customer
+    (with ``activity``, their purchases since the build folded in)."""
     flt = to_store(filters, settings.shop.price_multiplier)
     n = pool_size(settings.ranking.candidates, page.limit, page.offset)
     plan = Plan()
     if customer_id:
-        cust = load_customer(snap, customer_id)
+        cust = load_customer(snap, customer_id, activity, settings.live)
         if cust.cf is not None:
             # Affinity only re-scores what the query found: it does not add candidates.
             plan.add("cf", cust.cf, 0)

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from PIL import Image, UnidentifiedImageError
 
-from api.deps import OptionalCustomerDep, PageDep, SettingsDep, SnapshotDep
+from api.deps import OptionalCustomerDep, PageDep, SettingsDep, ShopperActivityDep, SnapshotDep
 from api.errors import PayloadTooLarge
 from api.filters import list_filters
 from api.present import ranked_list
@@ -48,6 +48,7 @@ def search_text(
     filters: Filters,
     page: PageDep,
     customer: OptionalCustomerDep,
+    activity: ShopperActivityDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="what to look for")],
 ) -> ArticleList:
     """Search by text: query vs item text, CLIP text→image where available, cf if signed in."""
@@ -56,7 +57,16 @@ def search_text(
     text = snap.embed_text(q)
     enc = snap.image_encoder
     clip = enc.encode_text([q])[0] if enc.supports_text else None
-    ranked = search(snap, settings, filters, page, text=text, clip_text=clip, customer_id=customer)
+    ranked = search(
+        snap,
+        settings,
+        filters,
+        page,
+        text=text,
+        clip_text=clip,
+        customer_id=customer,
+        activity=activity,
+    )
     return _result(ranked, settings, snap.version, page.limit, page.offset)
 
 
@@ -86,6 +96,7 @@ async def search_image(
     filters: Filters,
     page: PageDep,
     customer: OptionalCustomerDep,
+    activity: ShopperActivityDep,
     file: Annotated[UploadFile, File(description="a JPEG or PNG photo, at most 5 MB")],
 ) -> ArticleList:
     """Search by an uploaded photo, embedded with the index's own image encoder."""
@@ -94,5 +105,7 @@ async def search_image(
         raise PayloadTooLarge(f"file: the upload exceeds {MAX_UPLOAD // (1024 * 1024)} MB")
     img = _read_image(data)
     vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
-    ranked = search(snap, settings, filters, page, image=vec, customer_id=customer)
+    ranked = search(
+        snap, settings, filters, page, image=vec, customer_id=customer, activity=activity
+    )
     return _result(ranked, settings, snap.version, page.limit, page.offset)

@@ -424,3 +424,28 @@ def test_trending_counts_logged_purchases_at_once(
         api.get("/trending?limit=5&collapse=false&window_days=30").json()["items"][0]["sales_30d"]
         >= n + 1
     )
+
+
+def test_a_signed_in_search_uses_the_cf_vector_with_the_purchases_folded_in(
+    api: TestClient, sales: pd.DataFrame, articles: pd.DataFrame
+) -> None:
+    shopper = _buyer(sales, 5)
+    token = api.post("/session", json={"customer_id": shopper}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    url = "/search?q=black+trousers&limit=20&collapse=false"
+    before = api.get(url, headers=auth).json()["items"]
+    assert api.get(url, headers=auth).headers["x-cache"] == "hit"
+    mine = set(sales[sales.customer_id == shopper].article_id)
+    new = [a for a in sorted(articles.article_id) if a not in mine][:5]
+    _post(api, auth, [_event(shopper, a) for a in new])
+    after = api.get(url, headers=auth)
+    assert after.headers["x-cache"] == "miss"  # keyed by the shopper's newest event
+    cf_before = {i["article_id"]: i["parts"]["cf"] for i in before}
+    cf_after = {i["article_id"]: i["parts"]["cf"] for i in after.json()["items"]}
+    both = set(cf_before) & set(cf_after)
+    assert both and any(cf_before[a] != pytest.approx(cf_after[a]) for a in both)
+    # Text parts do not depend on the shopper: the same for every article in both answers.
+    text_before = {i["article_id"]: i["parts"]["text"] for i in before}
+    for i in after.json()["items"]:
+        if i["article_id"] in text_before:
+            assert i["parts"]["text"] == pytest.approx(text_before[i["article_id"]])
