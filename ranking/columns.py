@@ -53,27 +53,82 @@ class Columns:
 
     def __init__(self, ids: npt.NDArray[np.int64], frame: pd.DataFrame) -> None:
         order = np.argsort(ids, kind="stable")
-        self.ids = ids[order]
         frame = frame.iloc[order].reset_index(drop=True)
-        self._row = {int(pid): i for i, pid in enumerate(self.ids)}
-        self._codes: dict[str, npt.NDArray[np.int32]] = {}
-        self._categories: dict[str, pd.Index] = {}
+        codes: dict[str, npt.NDArray[np.int32]] = {}
+        categories: dict[str, pd.Index] = {}
         for key in KEYWORDS:
             cat = pd.Categorical(frame[key])
-            self._codes[key] = np.asarray(cat.codes, dtype=np.int32)  # -1 where missing
-            self._categories[key] = cat.categories
-        self._code_of = {
-            key: {str(v): i for i, v in enumerate(cats)} for key, cats in self._categories.items()
-        }
-        self._masks: dict[Match, BoolArray] = {}
-        self._desc: dict[str, npt.NDArray[np.intp]] = {}
-        self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]] = {}
-        self._numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
+            codes[key] = np.asarray(cat.codes, dtype=np.int32)  # -1 where missing
+            categories[key] = cat.categories
+        numbers = {k: frame[k].to_numpy(dtype=np.float64) for k in NUMBERS}
         # NaN marks a field the store does not hold for that article: leave it out.
-        self._payloads: list[dict[str, Any]] = [
+        payloads: list[dict[str, Any]] = [
             {k: v for k, v in row.items() if v == v and v is not None}
             for row in frame.to_dict("records")
         ]
+        self._set(ids[order], codes, categories, numbers, payloads)
+
+    def _set(
+        self,
+        ids: npt.NDArray[np.int64],
+        codes: dict[str, npt.NDArray[np.int32]],
+        categories: dict[str, pd.Index],
+        numbers: dict[str, npt.NDArray[np.float64]],
+        payloads: list[dict[str, Any]],
+    ) -> None:
+        """Hold these arrays (rows in ascending point id) and start with empty caches."""
+        self.ids = ids
+        self._row = {int(pid): i for i, pid in enumerate(ids)}
+        self._codes = codes
+        self._categories = categories
+        self._code_of = {
+            key: {str(v): i for i, v in enumerate(cats)} for key, cats in categories.items()
+        }
+        self._numbers = numbers
+        self._payloads = payloads
+        self._masks: dict[Match, BoolArray] = {}
+        self._desc: dict[str, npt.NDArray[np.intp]] = {}
+        self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]] = {}
+
+    def changed(self, upserts: Sequence[Record], removed: Sequence[int] = ()) -> Columns:
+        """A copy with ``upserts`` (slim records: a known id is replaced, a new one added) and
+        without the ``removed`` ids; this object is left as it is, for the requests still
+        reading it. Answers what `load` of the changed catalog would (the live catalog applies
+        changes this way instead of reading 100,000 articles again)."""
+        drop = set(removed) | {r.id for r in upserts}
+        keep = np.array([int(pid) not in drop for pid in self.ids], dtype=bool)
+        new_ids = np.array([r.id for r in upserts], dtype=np.int64)
+        ids = np.concatenate([self.ids[keep], new_ids])
+        order = np.argsort(ids, kind="stable")
+        codes: dict[str, npt.NDArray[np.int32]] = {}
+        categories: dict[str, pd.Index] = {}
+        for key in KEYWORDS:
+            values = [r.payload.get(key) for r in upserts]
+            cats = self._categories[key]
+            extra = sorted({str(v) for v in values if v is not None} - set(map(str, cats)))
+            cats = cats.append(pd.Index(extra)) if extra else cats
+            code_of = {str(v): i for i, v in enumerate(cats)}
+            added = np.array([code_of.get(str(v), -1) for v in values], dtype=np.int32)
+            codes[key] = np.concatenate([self._codes[key][keep], added])[order]
+            categories[key] = cats
+        numbers = {
+            k: np.concatenate(
+                [
+                    self._numbers[k][keep],
+                    np.array([r.payload.get(k, np.nan) for r in upserts], dtype=np.float64),
+                ]
+            )[order]
+            for k in NUMBERS
+        }
+        slim = set(KEYWORDS) | set(NUMBERS)
+        kept = [p for p, k in zip(self._payloads, keep, strict=True) if k]
+        fresh = [
+            {k: v for k, v in r.payload.items() if k in slim and v is not None} for r in upserts
+        ]
+        every = [*kept, *fresh]
+        out = Columns.__new__(Columns)
+        out._set(ids[order], codes, categories, numbers, [every[i] for i in order])
+        return out
 
     @classmethod
     def load(cls, reader: StoreReader, article_ids: Sequence[str]) -> Columns:

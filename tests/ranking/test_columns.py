@@ -101,3 +101,60 @@ def test_top_by_a_number_equals_the_stores_ordered_scroll(reader_and_columns: An
                 expected = reader.scroll("articles", flt, order_by=(key, "desc"), limit=n)
                 got = columns.top(key, flt, n)
                 assert [r.id for r in got] == [r.id for r in expected], (key, flt)
+
+
+def test_changed_columns_answer_as_a_fresh_load_of_the_changed_catalog(
+    reader_and_columns: Any,
+) -> None:
+    """The live catalog's copy: rows replaced, added (with a keyword value the catalog did not
+    have) and removed give the answers of columns built from scratch over the result."""
+    import numpy as np
+    import pandas as pd
+
+    from core.store.base import Record
+    from ranking.columns import KEYWORDS, NUMBERS
+
+    reader, columns = reader_and_columns
+    fields = [*KEYWORDS, *NUMBERS]
+    slim = {int(pid): dict(columns.payload(i)) for i, pid in enumerate(columns.ids)}
+    ids = sorted(slim)
+    cheaper = {**slim[ids[3]], "price": 0.0001}
+    recoloured = {**slim[ids[7]], "colour_group_name": "Ultraviolet"}
+    new_id = max(ids) + 17
+    new = {**slim[ids[9]], "article_id": "0999999999", "product_code": "0999999"}
+    upserts = [Record(ids[3], cheaper), Record(ids[7], recoloured), Record(new_id, new)]
+    removed = [ids[0], ids[11], 10**15]  # an unknown id changes nothing
+    changed = columns.changed(upserts, removed)
+
+    after = {**slim, ids[3]: cheaper, ids[7]: recoloured, new_id: new}
+    for pid in removed:
+        after.pop(pid, None)
+    frame = pd.DataFrame([after[p] for p in after], columns=fields)
+    fresh = Columns(np.array(list(after), dtype=np.int64), frame)
+
+    assert len(changed) == len(fresh) == len(columns) + 1 - 2
+    assert len(columns) == len(slim)  # the original is left as it was
+    assert list(changed.ids) == list(fresh.ids)
+    filters = [
+        *_random_filters(reader, 40, seed=12),
+        Filter((Match("colour_group_name", ("Ultraviolet",)),)),
+        Filter((Range("price", lte=0.001),)),
+        Filter(exclude_ids=(new_id,)),
+        Filter(only_ids=(new_id, ids[0], ids[3])),
+    ]
+    for flt in filters:
+        assert changed.count(flt) == fresh.count(flt), flt
+        for key in ("product_type_name", "colour_group_name", "index_group_name"):
+            assert changed.facet(key, flt, limit=200) == fresh.facet(key, flt, limit=200)
+        assert changed.bounds("price", flt) == fresh.bounds("price", flt)
+        assert changed.distinct("product_code", flt) == fresh.distinct("product_code", flt)
+        for key in ("trend_score", "sales_7d"):
+            assert [r.id for r in changed.top(key, flt, 12)] == [
+                r.id for r in fresh.top(key, flt, 12)
+            ]
+    assert changed.count(Filter((Match("colour_group_name", ("Ultraviolet",)),))) == 1
+    assert changed.count(Filter((Range("price", lte=0.001),))) == 1
+    probe = [new_id, ids[3], ids[0], ids[7]]
+    assert [(r.id, r.payload) for r in changed.records(probe)] == [
+        (r.id, r.payload) for r in fresh.records(probe)
+    ]
