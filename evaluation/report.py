@@ -93,16 +93,47 @@ def plot(result: dict[str, Any], path: Path) -> None:
     methods = sorted(result["test"]["methods"].items(), key=lambda kv: kv[1]["map12"])
     names = [k for k, _ in methods]
     values = [v["map12"] for _, v in methods]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.5))
+    live = result["test"].get("live")
+    fig, axes = plt.subplots(
+        2 if live else 1,
+        1,
+        figsize=(9, 0.45 * len(names) + 1.5 + (2.6 if live else 0)),
+        gridspec_kw={"height_ratios": [len(names), 3]} if live else None,
+        squeeze=False,
+    )
+    ax = axes[0][0]
     colours = ["#c8102e" if "blend" in n else "#777777" for n in names]
     ax.barh(names, values, color=colours)
     for y, v in enumerate(values):
         ax.text(v, y, f" {v:.4f}", va="center", fontsize=9)
     ax.set_xlabel("MAP@12 (test week)")
     ax.set_title(f"Lookbook offline evaluation: {Path(result['data_dir']).name}")
+    if live:
+        _plot_live(axes[1][0], live)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _plot_live(ax: Any, live: dict[str, Any]) -> None:
+    """Static against live, for the blend and the feed as served."""
+    kinds = ["blend 0.5/0.3/0.2", "as served"]
+    for i, mode in enumerate(("static", "live")):
+        values = [live["methods"][f"{mode}, {k}"]["map12"] for k in kinds]
+        ys = [y + (0.2 if i else -0.2) for y in range(len(kinds))]
+        ax.barh(ys, values, height=0.4, color="#c8102e" if i else "#777777", label=mode)
+        for y, v in zip(ys, values, strict=True):
+            ax.text(v, y, f" {v:.4f}", va="center", fontsize=8)
+    ax.set_yticks(range(len(kinds)), kinds)
+    ax.set_xlabel(f"MAP@12 on {live['scored_day']}")
+    ax.set_title(
+        f"What freshness is worth\n({live['replayed'][0]} to {live['replayed'][1]} replayed "
+        "as events, no rebuild)",
+        fontsize=10,
+    )
+    top = max(m["map12"] for m in live["methods"].values())
+    ax.set_xlim(0, top * 1.35)  # room for the labels and the legend
+    ax.legend(loc="center right", fontsize=8)
 
 
 def write_report(result: dict[str, Any], out_dir: Path) -> None:
