@@ -23,13 +23,13 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
 from core.logging import configure
-from evaluation.methods import Split, run_split
+from evaluation.methods import Split, iso_day, run_split
 from evaluation.report import write_report
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> di
         "articles": len(ds.articles),
         "customers": len(ds.customers),
         "transactions": len(ds.transactions.day),
-        "validation_week": [_iso(val_start), _iso(test_start - 1)],
-        "test_week": [_iso(test_start), _iso(last)],
+        "validation_week": [iso_day(val_start), iso_day(test_start - 1)],
+        "test_week": [iso_day(test_start), iso_day(last)],
         "validation": val.as_json(),
         "test": test.as_json(),
         "tuned_weights": val.best_weights,
@@ -91,10 +91,6 @@ def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> di
     }
     write_report(result, out_dir)
     return result
-
-
-def _iso(day: int) -> str:
-    return (EPOCH + timedelta(days=day)).isoformat()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -194,10 +194,7 @@ def run_split(
     log.info("split %s: building the index from the days before it", split.name)
     snap = _build(split, data_dir, settings, tmp)
     truth = held_out(ds, split)
-    customers = sorted(truth)
-    if sample is not None and sample < len(customers):
-        rng = np.random.default_rng(seed)
-        customers = sorted(rng.choice(customers, sample, replace=False).tolist())
+    customers = sampled(truth, sample, seed)
     popular = [
         r.payload["article_id"]
         for r in snap.reader.scroll("articles", order_by=("sales_7d", "desc"), limit=K)
@@ -210,12 +207,7 @@ def run_split(
     result = SplitResult(split, len(customers), len(truth))
     size = len(snap.manifest) and int(snap.manifest["articles"])
     for name, p in preds.items():
-        result.methods[name] = MethodScore(
-            map12=mean_average_precision(actual, p, K),
-            recall12=float(np.mean([recall_at_k(a, q, K) for a, q in zip(actual, p, strict=True)])),
-            coverage=coverage(p, size),
-            ms_per_customer=round(ms[name], 2),
-        )
+        result.methods[name] = _score(actual, p, ms[name], size)
     if tune:
         result.grid = _grid_search(pools, actual)
         result.best_weights = result.grid[0][0]
@@ -260,9 +252,7 @@ def live_replay(
     for lo in tqdm(range(0, len(events), 500), desc="replay events", unit="batch"):
         log_.append(events[lo : lo + 500])
     truth = held_out(ds, scored)
-    customers = sorted(truth)
-    if sample is not None and sample < len(customers):
-        customers = sorted(np.random.default_rng(seed).choice(customers, sample, replace=False))
+    customers = sampled(truth, sample, seed)
     actual = [truth[c] for c in customers]
     preds: dict[str, list[list[str]]] = {}
     ms: dict[str, float] = {}
@@ -287,22 +277,11 @@ def live_replay(
                 ms[name] = ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000
     log_.close()
     n = max(len(customers), 1)
-    methods = {
-        name: vars(
-            MethodScore(
-                map12=mean_average_precision(actual, p, K),
-                recall12=float(
-                    np.mean([recall_at_k(a, q, K) for a, q in zip(actual, p, strict=True)])
-                ),
-                coverage=coverage(p, int(snap.manifest["articles"])),
-                ms_per_customer=round(ms[name] / n, 2),
-            )
-        )
-        for name, p in preds.items()
-    }
+    size = int(snap.manifest["articles"])
+    methods = {name: vars(_score(actual, p, ms[name] / n, size)) for name, p in preds.items()}
     return {
-        "replayed": [_iso(replayed.start), _iso(replayed.end)],
-        "scored_day": _iso(scored.start),
+        "replayed": [iso_day(replayed.start), iso_day(replayed.end)],
+        "scored_day": iso_day(scored.start),
         "events": len(events),
         "customers_scored": len(customers),
         "eligible": len(truth),
@@ -310,7 +289,28 @@ def live_replay(
     }
 
 
-def _iso(day: int) -> str:
+def sampled(truth: dict[str, set[str]], sample: int | None, seed: int) -> list[str]:
+    """The customers to score: all who bought, or ``sample`` of them drawn with ``seed``."""
+    customers = sorted(truth)
+    if sample is not None and sample < len(customers):
+        rng = np.random.default_rng(seed)
+        customers = sorted(rng.choice(customers, sample, replace=False).tolist())
+    return customers
+
+
+def _score(
+    actual: list[set[str]], preds: list[list[str]], ms_per_customer: float, articles: int
+) -> MethodScore:
+    return MethodScore(
+        map12=mean_average_precision(actual, preds, K),
+        recall12=float(np.mean([recall_at_k(a, q, K) for a, q in zip(actual, preds, strict=True)])),
+        coverage=coverage(preds, articles),
+        ms_per_customer=round(ms_per_customer, 2),
+    )
+
+
+def iso_day(day: int) -> str:
+    """A day since 1970-01-01 as YYYY-MM-DD."""
     return (EPOCH + timedelta(days=day)).isoformat()
 
 
