@@ -109,15 +109,20 @@ async def get_sales(request: Request) -> PurchaseCounts:
     return sales
 
 
+def _activity(request: Request, snap: Snapshot, customer_id: str) -> Activity:
+    """What ``customer_id`` did since ``snap``'s version was built, from the event log."""
+    events: EventLog = request.app.state.events
+    settings: Settings = request.app.state.settings
+    return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
+
+
 def customer_activity(
     customer_id: Annotated[str, Depends(require_owner)],
     request: Request,
     snap: Annotated[Snapshot, Depends(get_snapshot)],
 ) -> Activity:
     """What the path's customer did since the served version was built (owner only)."""
-    events: EventLog = request.app.state.events
-    settings: Settings = request.app.state.settings
-    return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
+    return _activity(request, snap, customer_id)
 
 
 def signed_in_activity(
@@ -127,9 +132,7 @@ def signed_in_activity(
     principal = _principal(request)
     if principal is None or principal.customer_id is None:
         return None
-    events: EventLog = request.app.state.events
-    settings: Settings = request.app.state.settings
-    return events.activity(principal.customer_id, snap.events_seq, settings.live.views_kept)
+    return _activity(request, snap, principal.customer_id)
 
 
 async def get_keys(request: Request) -> KeyStore:

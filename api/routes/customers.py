@@ -99,13 +99,8 @@ def get_recently_viewed(
     page: PageDep,
 ) -> ArticleList:
     """What the customer viewed or put in the bag lately, newest first (owner only)."""
-    return _row_list(
-        personal.recently_viewed(snap, activity, page.limit, page.offset),
-        snap,
-        settings,
-        page.limit,
-        page.offset,
-    )
+    row = personal.recently_viewed(snap, activity, page.limit, page.offset)
+    return _row_list(row, snap, settings, page.limit, page.offset)
 
 
 @router.get("/customers/{customer_id}/buy-again", response_model=ArticleList)
