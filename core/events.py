@@ -15,7 +15,9 @@ reads, so a feed does not wait behind a batch being written.
 
 from __future__ import annotations
 
+import heapq
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,27 +216,51 @@ class EventLog:
         self._reader.close()
 
 
+#: Trending's windows, in days.
+WINDOWS = (7, 30)
+
+
 class PurchaseCounts:
-    """Purchases logged after a version's build, per article, for trending: each process reads
-    only what was logged since it last looked (one indexed query when nothing is new)."""
+    """Purchases logged after a version's build, per article, in each of trending's windows.
+
+    Each process reads only what was logged since it last looked (one indexed query when
+    nothing is new). Per window, the purchases inside it wait in a heap by time and a counter
+    holds them per article: a purchase leaves the count when it falls out of the window, so a
+    read costs the purchases that came in or went out since the last one, not all of them.
+    """
 
     def __init__(self, log: EventLog) -> None:
         self._log = log
         self._lock = threading.Lock()
         self._after: int | None = None
         self._seen = 0
-        self._times: dict[str, list[float]] = {}
+        self._heaps: dict[int, list[tuple[float, str]]] = {}
+        self._counts: dict[int, Counter[str]] = {}
 
-    def since(self, after_seq: int, since_ts: float) -> dict[str, int]:
-        """Per article: its purchases logged after ``after_seq`` with ``ts >= since_ts``."""
+    def in_window(self, after_seq: int, window_days: int) -> dict[str, int]:
+        """Per article: its purchases logged after ``after_seq`` with a ``ts`` in the last
+        ``window_days`` days (one of `WINDOWS`)."""
+        if window_days not in WINDOWS:
+            raise ValueError(f"window_days must be one of {WINDOWS}, got {window_days}")
+        now = datetime.now(UTC).timestamp()
         with self._lock:
             if self._after != after_seq:  # another version: count from its build on
-                self._after, self._seen, self._times = after_seq, after_seq, {}
+                self._after, self._seen = after_seq, after_seq
+                self._heaps = {w: [] for w in WINDOWS}
+                self._counts = {w: Counter() for w in WINDOWS}
             for p in self._log.purchases(self._seen):
-                self._times.setdefault(p.article_id, []).append(p.ts)
+                for w in WINDOWS:
+                    if p.ts >= now - w * 86400:
+                        heapq.heappush(self._heaps[w], (p.ts, p.article_id))
+                        self._counts[w][p.article_id] += 1
                 self._seen = p.seq
-            counts = {a: sum(t >= since_ts for t in ts) for a, ts in self._times.items()}
-        return {a: n for a, n in counts.items() if n}
+            heap, counts = self._heaps[window_days], self._counts[window_days]
+            while heap and heap[0][0] < now - window_days * 86400:
+                _, article = heapq.heappop(heap)
+                counts[article] -= 1
+                if not counts[article]:
+                    del counts[article]
+            return dict(counts)
 
     def last_purchase(self) -> int:
         """The newest purchase's sequence number (0: none): trending's cache key."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -64,7 +63,7 @@ def get_trending(
     last build count at once."""
     if window_days not in (7, 30):
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
-    logged = sales.since(snap.events_seq, time.time() - window_days * 86400)
+    logged = sales.in_window(snap.events_seq, window_days)
     live = {point_id(a): n for a, n in logged.items()}
     records, total = browsing.trending(
         snap,
