@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import StringConstraints
 
+from api.errors import AuthError
+from api.middleware import PRINCIPAL
 from core.errors import InvalidInput
 from ranking.request import ListFilters
 
@@ -20,14 +22,28 @@ Values = Annotated[
 Price = Annotated[float | None, Query(ge=0, le=1_000_000, description="shop currency")]
 
 
+#: The roles that may list out-of-stock and hidden articles.
+STAFF = ("merchandiser", "service", "admin")
+
+
 async def list_filters(
+    request: Request,
     category: Values = None,
     colour: Values = None,
     index_group: Values = None,
     min_price: Price = None,
     max_price: Price = None,
+    include_unavailable: Annotated[
+        bool, Query(description="out-of-stock and hidden articles too (staff keys only)")
+    ] = False,
 ) -> ListFilters:
     """FastAPI dependency reading the filter query parameters (async: no thread hop)."""
+    if include_unavailable:
+        principal = request.scope.get(PRINCIPAL)
+        if principal is None:
+            raise AuthError(401, "include_unavailable: a merchandiser or service key is required")
+        if principal.role not in STAFF:
+            raise AuthError(403, f"include_unavailable: the role {principal.role} may not list it")
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price", f"{min_price} is above max_price {max_price}")
     return ListFilters(
@@ -36,4 +52,5 @@ async def list_filters(
         index_group=tuple(index_group or ()),
         min_price=min_price,
         max_price=max_price,
+        include_unavailable=include_unavailable,
     )

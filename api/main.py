@@ -17,8 +17,18 @@ from api.auth import Authenticator
 from api.cache import ResponseCache
 from api.middleware import PERSONAL, Access, AccessMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import admin, articles, customers, events, health, recommendations, search
+from api.routes import (
+    admin,
+    articles,
+    catalog,
+    customers,
+    events,
+    health,
+    recommendations,
+    search,
+)
 from core.audit import AuditLog
+from core.changes import open_changes
 from core.errors import LookbookError
 from core.events import PurchaseCounts, open_log
 from core.keys import KeyStore
@@ -26,6 +36,7 @@ from core.logging import configure
 from core.preferences import PreferenceStore
 from core.settings import Settings, get_settings
 from core.store import open_store
+from core.store.base import Store
 from ranking.index import LiveIndex
 
 log = logging.getLogger(__name__)
@@ -54,7 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limiter=RateLimiter(limits_path(settings), settings.rate_limit),
         audit=AuditLog(settings.db_path),
     )
-    app.state.index = LiveIndex(settings, open_store(settings))
+    app.state.changes = open_changes(settings.db_path)
+    store = app.state.store or open_store(settings)
+    app.state.index = LiveIndex(settings, store, app.state.changes)
     app.state.prefs = PreferenceStore(settings.db_path)
     app.state.events = open_log(settings.db_path)
     app.state.sales = PurchaseCounts(app.state.events)
@@ -71,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.index.close()
         app.state.prefs.close()
         app.state.events.close()
+        app.state.changes.close()
         app.state.keys.close()
         app.state.access.limiter.close()
         app.state.access.audit.close()
@@ -82,9 +96,11 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     if index is None:
         return None
     try:
-        version = index.snapshot().version
+        snap = index.snapshot()
     except LookbookError:
         return None
+    # Keyed by the catalog's changes applied too: no answer outlives a change to the catalog.
+    version = f"{snap.version}@{snap.catalog_seq}"
     cache: ResponseCache = app.state.cache
     if app.state.prefs.changed_elsewhere():
         # Another API process saved someone's preferences: the feeds cached here may be stale.
@@ -105,8 +121,10 @@ def _live_mark(app: FastAPI, path: str, customer: str | None) -> str:
     return str(events.last_purchase()) if path.startswith("/trending") else ""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; objects that need the index are made in the lifespan."""
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app; objects that need the index are made in the lifespan. ``store``: the
+    vector store to serve from instead of the one the settings name (tests: a server store
+    on qdrant-client's in-memory mode)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="Lookbook API",
@@ -115,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.store = store
     errors.install(app)
     errors.document_problems(app)
     app.add_middleware(
@@ -138,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         customers.router,
         events.router,
+        catalog.router,
         admin.router,
     ):
         app.include_router(router)

@@ -260,7 +260,7 @@ class AccessMiddleware:
                     (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"x-cache", b"hit"),
-                    (b"x-index-version", version.encode()),
+                    (b"x-index-version", version.split("@")[0].encode()),
                 ],
             }
         )
@@ -289,7 +289,7 @@ class AccessMiddleware:
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-cache", b"miss"),
-                    (b"x-index-version", version.encode()),
+                    (b"x-index-version", version.split("@")[0].encode()),
                 ]
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")

@@ -6,9 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from core.changes import ArticleFields, ArticlePatch
 from core.preferences import Preferences
 
-__all__ = ["Preferences"]  # part of the API's contract; defined with its store in core
+__all__ = [
+    "ArticleFields",
+    "ArticlePatch",
+    "Preferences",
+]  # part of the API's contract; defined with its store in core
 
 
 class Parts(BaseModel):
@@ -64,6 +69,8 @@ class Article(BaseModel):
     trend_score: float
     first_sale: str | None = Field(None, description="first sale date (YYYY-MM-DD)")
     colourways: int
+    in_stock: bool = Field(True, description="false: out of stock (left out of every list)")
+    hidden: bool = Field(False, description="pulled from the shop by a merchandiser")
 
 
 class ListItem(Article):
@@ -237,3 +244,29 @@ class AuditPage(BaseModel):
 
     items: list[AuditItem]
     next_before: int | None = None
+
+
+class CatalogChange(BaseModel):
+    """A logged catalog change: every API process serves it within seconds."""
+
+    seq: int = Field(description="the change's sequence number in the catalog's log")
+    article_id: str
+    op: Literal["put", "patch", "delete"]
+
+
+class ArticlePatchItem(ArticlePatch):
+    """One article's changes in a batch."""
+
+    article_id: Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+
+
+class ArticlePatchBatch(BaseModel):
+    """Up to 500 patches (a price or stock feed), all or nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ArticlePatchItem] = Field(min_length=1, max_length=500)
+
+
+class CatalogChanges(BaseModel):
+    seqs: list[int] = Field(description="each item's sequence number, in order")

@@ -12,14 +12,18 @@ resulting state, the one meaning both of them share.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from core.db import Database
 from core.events import events_path
+from core.taxonomy import Taxonomy
 
 Op = Literal["put", "patch", "delete"]
 OPS: tuple[Op, ...] = ("put", "patch", "delete")
@@ -127,7 +131,142 @@ class ChangeLog:
         self._writer.close()
         self._reader.close()
 
+    def clear_upto(self, seq: int) -> int:
+        """Remove the changes up to ``seq`` (folded into the data by `compact`); answers how
+        many were removed. Sequence numbers are never reused."""
+        with self._writer.transaction() as conn:
+            cur = conn.execute("DELETE FROM catalog_changes WHERE seq <= ?", (seq,))
+        return int(cur.rowcount)
+
+    def count(self) -> int:
+        with self._reader.connection() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM catalog_changes").fetchone()[0])
+
+
+def uploads_dir(db_path: Path) -> Path:
+    """Where uploaded article photos are kept, beside the database (``<db stem>-images``)."""
+    return db_path.with_name(f"{db_path.stem}-images")
+
 
 def open_changes(db_path: Path) -> ChangeLog:
     """The catalog's change log, in the event log's file beside ``db_path``."""
     return ChangeLog(events_path(db_path))
+
+
+# --- what a change may say ------------------------------------------------------------------
+
+ARTICLE_ID = re.compile(r"^\d{10}$")
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Code7 = Annotated[str, StringConstraints(pattern=r"^\d{7}$")]
+IndexCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+#: Fields a change sets that articles.csv does not have: the shop's price (in its currency),
+#: stock and visibility (hidden: pulled from the shop, kept in the catalog).
+SHOP_FIELDS = ("price", "in_stock", "hidden")
+#: What the text of an article is made of (`encoders.text.article_text`): a change to one of
+#: them re-encodes its text vector.
+TEXT_FIELDS = (
+    "prod_name",
+    "colour_group_code",
+    "graphical_appearance_no",
+    "product_type_no",
+    "section_no",
+    "detail_desc",
+)
+
+
+class ArticlePatch(BaseModel):
+    """Any subset of an article's fields: the articles.csv columns (a code brings its name; a
+    name alone is refused), the shop price, stock and visibility."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_code: Code7 | None = None
+    prod_name: Name | None = None
+    product_type_no: int | None = None
+    product_type_name: Name | None = None
+    product_group_name: Name | None = None
+    graphical_appearance_no: int | None = None
+    graphical_appearance_name: Name | None = None
+    colour_group_code: int | None = None
+    colour_group_name: Name | None = None
+    perceived_colour_value_id: int | None = None
+    perceived_colour_value_name: Name | None = None
+    perceived_colour_master_id: int | None = None
+    perceived_colour_master_name: Name | None = None
+    department_no: int | None = None
+    department_name: Name | None = None
+    index_code: IndexCode | None = None
+    index_name: Name | None = None
+    index_group_no: int | None = None
+    index_group_name: Name | None = None
+    section_no: int | None = None
+    section_name: Name | None = None
+    garment_group_no: int | None = None
+    garment_group_name: Name | None = None
+    detail_desc: Text | None = None
+    price: float | None = Field(None, ge=0, le=100_000, description="shop price, its currency")
+    in_stock: bool | None = None
+    hidden: bool | None = Field(None, description="pulled from the shop, kept in the catalog")
+
+
+class ArticleFields(ArticlePatch):
+    """A whole article (create or replace): the articles.csv columns as the API's items name
+    them (the id comes from the path; names may be left out, they follow from the codes), its
+    shop price, stock (default in stock) and visibility (default shown)."""
+
+    product_code: Code7
+    prod_name: Name
+    product_type_no: int
+    graphical_appearance_no: int
+    colour_group_code: int
+    perceived_colour_value_id: int
+    perceived_colour_master_id: int
+    department_no: int
+    index_code: IndexCode
+    index_group_no: int
+    section_no: int
+    garment_group_no: int
+    detail_desc: Text = ""
+    price: float = Field(..., ge=0, le=100_000, description="shop price, its currency")
+    in_stock: bool = True
+    hidden: bool = False
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    return [(".".join(str(p) for p in e["loc"]) or "body", str(e["msg"])) for e in exc.errors()]
+
+
+def check_change(
+    op: Op,
+    article_id: str,
+    body: Mapping[str, Any],
+    taxonomy: Taxonomy,
+    exists: bool,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The fields to log for a change (codes with their names), and what is wrong with it as
+    ``(field, problem)`` (empty: log it). ``exists``: the article is in the served catalog."""
+    problems: list[tuple[str, str]] = []
+    if not ARTICLE_ID.match(article_id):
+        problems.append(("article_id", f"{article_id!r} is not a 10-digit article id"))
+    if op not in OPS:
+        return {}, [*problems, ("op", f"must be one of {', '.join(OPS)}, got {op!r}")]
+    if op != "put" and not exists and not problems:
+        problems.append(("article_id", f"{article_id} is not in the catalog"))
+    if op == "delete":
+        if body:
+            problems.append(("body", "a delete takes no fields"))
+        return {}, problems
+    model = ArticleFields if op == "put" else ArticlePatch
+    try:
+        parsed = model.model_validate(dict(body))
+    except ValidationError as exc:
+        return {}, [*problems, *_pydantic_problems(exc)]
+    fields = parsed.model_dump(exclude_none=True) if op == "patch" else parsed.model_dump()
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if op == "patch" and not fields:
+        problems.append(("body", "name at least one field to change"))
+    problems += taxonomy.problems(fields)
+    if not problems:
+        fields.update(taxonomy.names_of(fields))
+    return fields, problems

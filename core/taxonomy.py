@@ -22,6 +22,8 @@ CODE_NAMES: dict[str, str] = {
     "section_no": "section_name",
     "garment_group_no": "garment_group_name",
 }
+#: The taxonomy of a version, written by the build beside its models.
+TAXONOMY_FILE = "taxonomy.json"
 #: Names that hang on another code: a product type belongs to one product group.
 GROUP_OF = {"product_type_no": "product_group_name"}
 

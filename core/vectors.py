@@ -91,6 +91,40 @@ class ArticleVectors:
         self._stats: dict[tuple[str, bool], tuple[FloatArray, FloatArray]] = {}
         self._lock = threading.Lock()
         self._row_norms: dict[str, FloatArray] = {}
+        #: Text and image vectors given since the build (the live catalog's new or re-described
+        #: articles): point id → signal → unit row (NaN: none), in front of the matrices.
+        self._overlay: dict[int, dict[str, npt.NDArray[np.float64]]] = {}
+
+    def with_rows(self, rows: Mapping[int, Mapping[str, Sequence[float] | None]]) -> ArticleVectors:
+        """A copy that answers ``rows`` (point id → ``text``/``image`` vector, None: none) for
+        those articles instead of the matrices; this object is left as it is. The matrices,
+        their moments and row norms are shared. ``cf`` is never overlaid: a new article has
+        none until a build (`top`'s scans and `row_of` keep reading the matrices)."""
+        out = ArticleVectors.__new__(ArticleVectors)
+        out.__dict__.update(self.__dict__)
+        out._overlay = dict(self._overlay)
+        for pid, by_signal in rows.items():
+            entry = dict(out._overlay.get(int(pid), {}))
+            for signal, vec in by_signal.items():
+                if signal not in COSINE:
+                    raise ValueError(f"only {COSINE} vectors can be overlaid, not {signal!r}")
+                dim = self._m[signal].shape[1]
+                row = np.full(dim, np.nan) if vec is None else np.asarray(vec, dtype=np.float64)
+                norm = float(np.linalg.norm(row)) if vec is not None else 0.0
+                entry[signal] = row / norm if norm else np.full(dim, np.nan)
+            out._overlay[int(pid)] = entry
+        return out
+
+    def _overlaid(self, signal: str, ids: Sequence[int]) -> list[tuple[int, Any]]:
+        """(position, row) of the ``ids`` the overlay answers for ``signal``."""
+        if not self._overlay or signal not in COSINE:
+            return []
+        found = []
+        for i, pid in enumerate(ids):
+            entry = self._overlay.get(int(pid))
+            if entry is not None and signal in entry:
+                found.append((i, entry[signal]))
+        return found
 
     @classmethod
     def load(
@@ -158,6 +192,8 @@ class ArticleVectors:
         out = np.full((len(ids), m.shape[1]), np.nan)
         known = rows >= 0
         out[known] = m[rows[known]]
+        for i, row in self._overlaid(signal, ids):
+            out[i] = row
         return out
 
     def scores(self, signal: str, query: Sequence[float], ids: Sequence[int]) -> FloatArray:
@@ -168,6 +204,8 @@ class ArticleVectors:
         known = rows >= 0
         if known.any():
             out[known] = self._m[signal][rows[known]] @ q
+        for i, row in self._overlaid(signal, ids):
+            out[i] = float(row @ q)
         return out
 
     def top(

@@ -39,6 +39,8 @@ KEYWORDS = (
     "product_group_name",
     "colour_group_name",
     "index_group_name",
+    # "unavailable" (out of stock or hidden, the live catalog); absent: available.
+    "availability",
 )
 NUMBERS = ("price", "cf_norm", "trend_score", "sales_7d", "sales_30d")
 CHUNK = 10_000
@@ -130,6 +132,58 @@ class Columns:
         out._set(ids[order], codes, categories, numbers, [every[i] for i in order])
         return out
 
+    def patched(self, updates: dict[int, dict[str, Any]]) -> Columns:
+        """A copy with some fields of known rows changed (``updates``: point id → the slim
+        fields that change); this object is left as it is. The cheap path of a price or stock
+        change: the arrays are copied, not rebuilt, and the caches of the fields no update
+        touches are kept (masks, sort orders)."""
+        rows = {pid: self._row[pid] for pid in updates if pid in self._row}
+        touched = {k for pid in rows for k in updates[pid]}
+        codes, categories = dict(self._codes), dict(self._categories)
+        numbers = dict(self._numbers)
+        for key in touched & set(KEYWORDS):
+            cats = categories[key]
+            values = {str(u[key]) for pid in rows if (u := updates[pid]).get(key) is not None}
+            extra = sorted(values - set(map(str, cats)))
+            if extra:
+                cats = categories[key] = cats.append(pd.Index(extra))
+            code_of = {str(v): i for i, v in enumerate(cats)}
+            column = codes[key] = codes[key].copy()
+            for pid, i in rows.items():
+                if key in updates[pid]:
+                    v = updates[pid][key]
+                    column[i] = -1 if v is None else code_of[str(v)]
+        for key in touched & set(NUMBERS):
+            nums = numbers[key] = numbers[key].copy()
+            for pid, i in rows.items():
+                if key in updates[pid]:
+                    v = updates[pid][key]
+                    nums[i] = np.nan if v is None else float(v)
+        payloads = list(self._payloads)
+        for pid, i in rows.items():
+            merged = {**payloads[i], **updates[pid]}
+            payloads[i] = {k: v for k, v in merged.items() if v is not None}
+        out = Columns.__new__(Columns)
+        out.ids, out._row = self.ids, self._row
+        out._codes, out._categories, out._numbers, out._payloads = (
+            codes,
+            categories,
+            numbers,
+            payloads,
+        )
+        out._code_of = {
+            key: (
+                {str(v): i for i, v in enumerate(categories[key])}
+                if key in touched
+                else self._code_of[key]
+            )
+            for key in categories
+        }
+        out._masks = {m: a for m, a in self._masks.items() if m.key not in touched}
+        out._desc = {k: v for k, v in self._desc.items() if k not in touched}
+        out._aligned = dict(self._aligned)
+        return out
+
     @classmethod
     def load(cls, reader: StoreReader, article_ids: Sequence[str]) -> Columns:
         start = time.perf_counter()
@@ -177,6 +231,15 @@ class Columns:
     def payload(self, row: int) -> dict[str, Any]:
         """The slim payload of one row, shared: read it, never change it."""
         return self._payloads[row]
+
+    def payload_of(self, pid: int) -> dict[str, Any]:
+        """The slim payload of one point id (empty when it is not a row), shared: read only."""
+        i = self._row.get(pid)
+        return self._payloads[i] if i is not None else {}
+
+    def count_match(self, cond: Match) -> int:
+        """How many rows a keyword condition matches (no other filter)."""
+        return int(self._match(cond).sum())
 
     def records(self, ids: Sequence[int]) -> list[Record]:
         """Slim records of the ``ids`` that exist, in the order given (as `retrieve`)."""

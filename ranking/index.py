@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,18 +24,23 @@ import numpy as np
 import numpy.typing as npt
 
 from core.catalog import INDEX_FORMAT
+from core.changes import ChangeLog
 from core.customers import CustomerTable
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
+from core.taxonomy import CODE_NAMES, GROUP_OF, TAXONOMY_FILE, Taxonomy
 from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
 from encoders.text import TextEncoder, load_text_encoder
+from ranking.catalog import apply_changes, uploads_dir
 from ranking.columns import Columns
 from scoring.foldin import item_gram
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
+#: How often a process looks for new catalog changes (one indexed SQLite read).
+CATALOG_EVERY_S = 0.1
 
 
 @dataclass
@@ -53,7 +58,42 @@ class Snapshot:
     #: The customers, shared by the processes (None: an index built without the table; they
     #: are read from the store then).
     customers: CustomerTable | None = None
+    #: The catalog's change log is applied up to this sequence number (the live catalog).
+    catalog_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def with_catalog(
+        self, columns: Columns, vectors: ArticleVectors | None, catalog_seq: int
+    ) -> Snapshot:
+        """This version with the catalog's changes up to ``catalog_seq`` applied: the same
+        reader, models and loaded encoders, the new columns and vectors."""
+        out = replace(self, columns=columns, vectors=vectors, catalog_seq=catalog_seq)
+        for name in ("image_encoder", "item_gram", "taxonomy"):
+            if name in self.__dict__:
+                out.__dict__[name] = self.__dict__[name]
+        out._lock = self._lock
+        return out
+
+    @property
+    def built_catalog_seq(self) -> int:
+        """The catalog's changes up to this sequence number are in the build itself."""
+        return int(self.manifest.get("catalog_seq", 0))
+
+    @cached_property
+    def taxonomy(self) -> Taxonomy:
+        """The codes and names of the version's catalog (what a change may use): written by
+        the build, else read from the store once."""
+        path = self.models_dir / TAXONOMY_FILE
+        if path.is_file():
+            data = json.loads(path.read_text())
+            return Taxonomy(data["names"], data["groups"])
+        fields = [*CODE_NAMES, *CODE_NAMES.values(), *GROUP_OF.values()]
+        pids = [int(p) for p in self.columns.ids]
+        rows = []
+        for lo in range(0, len(pids), 10_000):
+            found = self.reader.retrieve("articles", pids[lo : lo + 10_000], payload_fields=fields)
+            rows += [r.payload for r in found]
+        return Taxonomy.of(rows)
 
     @cached_property
     def image_encoder(self) -> ImageEncoder:
@@ -110,9 +150,11 @@ def _embed_cached(encoder: TextEncoder, text: str) -> npt.NDArray[np.float32]:
 class LiveIndex:
     """Holds the current snapshot and switches to a newly published version."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, changes: ChangeLog | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.changes = changes
+        self._catalog_checked = 0.0
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._previous: Snapshot | None = None
@@ -125,7 +167,17 @@ class LiveIndex:
         now = time.monotonic()
         current = self._current
         if current is not None and now - self._checked < CHECK_EVERY_S:
-            return current
+            if self.changes is None or now - self._catalog_checked < CATALOG_EVERY_S:
+                return current
+            self._catalog_checked = now
+            # Requests keep the snapshot in hand while another thread applies the changes.
+            if not self._lock.acquire(blocking=False):
+                return current
+            try:
+                self._catch_up()
+                return self._current or current
+            finally:
+                self._lock.release()
         with self._lock:
             self._checked = now
             version = self.store.current_version()
@@ -143,8 +195,29 @@ class LiveIndex:
                     if version not in self._refused:
                         self._refused.add(version)
                         log.error("not switching to %s: %s", version, exc)
+            self._catch_up()
             assert self._current is not None
             return self._current
+
+    def catch_up(self) -> Snapshot:
+        """The current snapshot with every change logged so far applied (an admin write
+        answers once its own process serves it)."""
+        self.snapshot()
+        with self._lock:
+            self._catch_up()
+            assert self._current is not None
+            return self._current
+
+    def _catch_up(self) -> None:
+        """Apply the changes logged after the current snapshot's (under the lock)."""
+        snap = self._current
+        if snap is None or self.changes is None:
+            return
+        if self.changes.high_water() <= snap.catalog_seq:
+            return
+        changes = self.changes.since(snap.catalog_seq)
+        uploads = uploads_dir(self.settings.db_path)
+        self._current = apply_changes(snap, changes, self.settings, uploads)
 
     def _switch(self, version: str) -> None:
         models_dir = self.settings.index_dir / "models" / version
@@ -179,7 +252,12 @@ class LiveIndex:
             columns,
             vectors=vectors,
             customers=customers,
+            catalog_seq=int(manifest.get("catalog_seq", 0)),
         )
+        if self.changes is not None:
+            # Serve the new version with the changes logged since its build, never without.
+            changes = self.changes.since(snap.catalog_seq)
+            snap = apply_changes(snap, changes, self.settings, uploads_dir(self.settings.db_path))
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from core.store.base import AnyOf, Condition, Filter, Match, Range
 
 HALF_CENT = 0.005
+UNAVAILABLE = Match("availability", ("unavailable",))
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class ListFilters:
     index_group: tuple[str, ...] = ()
     min_price: float | None = None
     max_price: float | None = None
+    #: Out-of-stock and hidden articles too (merchandisers and services only).
+    include_unavailable: bool = False
 
     def without(self, name: str) -> ListFilters:
         """The same filters with one dropped (facet counts under the *other* filters)."""
@@ -32,7 +35,14 @@ class ListFilters:
         raise ValueError(f"unknown filter {name!r}")
 
     def cache_key(self) -> tuple[object, ...]:
-        return (self.category, self.colour, self.index_group, self.min_price, self.max_price)
+        return (
+            self.category,
+            self.colour,
+            self.index_group,
+            self.min_price,
+            self.max_price,
+            self.include_unavailable,
+        )
 
 
 @dataclass
@@ -66,4 +76,6 @@ def to_store(
         lo = None if f.min_price is None else (f.min_price - HALF_CENT) / multiplier
         hi = None if f.max_price is None else (f.max_price + HALF_CENT - 1e-9) / multiplier
         must.append(Range("price", gte=lo, lte=hi))
-    return Filter(must=tuple(must), exclude_ids=exclude_ids)
+    # Out of stock or hidden (the live catalog): left out of every list a shopper sees.
+    must_not = () if f.include_unavailable else (UNAVAILABLE,)
+    return Filter(must=tuple(must), exclude_ids=exclude_ids, must_not=must_not)

@@ -30,7 +30,11 @@ def similar(
     if other_groups:
         # "Complete the look": the same signals, other product groups only.
         flt = replace(
-            flt, must_not=(Match("product_group_name", (src.payload["product_group_name"],)),)
+            flt,
+            must_not=(
+                *flt.must_not,
+                Match("product_group_name", (src.payload["product_group_name"],)),
+            ),
         )
     n = pool_size(settings.ranking.candidates, page.limit, page.offset)
     plan = Plan()

@@ -13,6 +13,7 @@ from api.deps import SettingsDep, SnapshotDep
 from api.placeholder import placeholder_jpeg
 from api.schemas import Health, Ready
 from core.catalog import point_id
+from ranking.catalog import image_of, uploads_dir
 
 router = APIRouter(tags=["health"])
 
@@ -40,17 +41,25 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def get_image(article_id: Annotated[str, Path(pattern=r"^\d{10}$")], snap: SnapshotDep) -> Response:
-    """The article's image, or a neutral placeholder when it has none."""
+def get_image(
+    article_id: Annotated[str, Path(pattern=r"^\d{10}$")],
+    snap: SnapshotDep,
+    settings: SettingsDep,
+) -> Response:
+    """The article's image (an uploaded photo, else the data's), or a neutral placeholder when
+    it has none."""
     found = snap.reader.retrieve("articles", [point_id(article_id)])
-    rel = found[0].payload.get("image_path") if found else None
-    root = FsPath(snap.manifest["data_dir"])
-    if rel:
-        path = (root / rel).resolve()
-        if path.is_file() and root.resolve() in path.parents:
-            return FileResponse(
-                path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"}
-            )
+    path = (
+        image_of(found[0].payload, FsPath(snap.manifest["data_dir"]), uploads_dir(settings.db_path))
+        if found
+        else None
+    )
+    if path is not None:
+        # An upload has a name of its own: a new photo is a new URL's worth of caching.
+        age = 300 if found[0].payload.get("image_upload") else 86400
+        return FileResponse(
+            path, media_type="image/jpeg", headers={"Cache-Control": f"public, max-age={age}"}
+        )
     return Response(
         placeholder_jpeg(),
         media_type="image/jpeg",

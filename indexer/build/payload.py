@@ -37,6 +37,7 @@ KEYWORD_FIELDS = (
     "index_group_name",
     "section_name",
     "garment_group_name",
+    "availability",
 )
 FLOAT_FIELDS = ("price", "trend_score")
 INT_FIELDS = ("sales_7d", "sales_30d", "sales_total", "first_sale_day", "colourways")
@@ -85,11 +86,18 @@ def _day_iso(day: int) -> str | None:
     return None if day < 0 else (EPOCH + timedelta(days=int(day))).isoformat()
 
 
-def article_payloads(ds: Dataset, signals: Signals) -> list[dict[str, Any]]:
-    """One payload per article, in dataset order, with plain JSON types."""
+def article_payloads(
+    ds: Dataset, signals: Signals, multiplier: float = 1000.0
+) -> list[dict[str, Any]]:
+    """One payload per article, in dataset order, with plain JSON types; the catalog log's
+    shop fields (`indexer.build.catalog`) where the frame has them: a logged shop price
+    (divided by the shop's ``multiplier``) instead of the sold one, stock and visibility."""
     frame = ds.articles
     stats = signals.stats
     prices = _display_prices(ds, stats)
+    if "shop_price" in frame:
+        logged = frame["shop_price"].to_numpy(dtype=np.float64)
+        prices = np.where(np.isnan(logged), prices, logged / multiplier)
     columns = {c.name: c.kind for c in ARTICLES.columns}
     out: list[dict[str, Any]] = []
     for i, row in enumerate(frame.itertuples(index=False)):
@@ -99,6 +107,10 @@ def article_payloads(ds: Dataset, signals: Signals) -> list[dict[str, Any]]:
             for k, kind in columns.items()
         }
         image_path = rec.get("image_path")
+        upload = rec.get("image_upload")
+        if isinstance(upload, str):
+            image_path = None  # served from the uploads, not the data folder
+        in_stock, hidden = bool(rec.get("in_stock", True)), bool(rec.get("hidden", False))
         p.update(
             price=float(prices[i]),
             sales_7d=int(stats["sales_7d"].iat[i]),
@@ -111,16 +123,24 @@ def article_payloads(ds: Dataset, signals: Signals) -> list[dict[str, Any]]:
             image_path=str(image_path) if isinstance(image_path, str) else None,
             has_image=bool(signals.has_image[i]),
             cf_norm=float(np.linalg.norm(signals.item_factors[i])),
+            in_stock=in_stock,
+            hidden=hidden,
+            availability="available" if in_stock and not hidden else "unavailable",
         )
+        if isinstance(upload, str):
+            p["image_upload"] = upload
         out.append(p)
     return out
 
 
 def article_points(ds: Dataset, signals: Signals, settings: Settings) -> Iterator[list[Point]]:
     """Article points in batches; articles without an image get no image vector."""
-    payloads = article_payloads(ds, signals)
+    payloads = article_payloads(ds, signals, settings.shop.price_multiplier)
+    served = served_mask(ds)
     batch: list[Point] = []
     for i, payload in enumerate(payloads):
+        if not served[i]:
+            continue
         vectors = {
             "text": signals.text[i].tolist(),
             "cf": signals.item_factors[i].tolist(),
@@ -135,6 +155,14 @@ def article_points(ds: Dataset, signals: Signals, settings: Settings) -> Iterato
             batch = []
     if batch:
         yield batch
+
+
+def served_mask(ds: Dataset) -> npt.NDArray[np.bool_]:
+    """Which articles get a point: all but those the catalog log deleted."""
+    if "deleted" not in ds.articles:
+        return np.ones(len(ds.articles), dtype=bool)
+    deleted: npt.NDArray[np.bool_] = ds.articles["deleted"].to_numpy(dtype=bool)
+    return ~deleted
 
 
 def customer_histories(ds: Dataset) -> list[History]:

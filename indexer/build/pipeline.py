@@ -25,11 +25,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from core.catalog import INDEX_FORMAT
+from core.changes import open_changes, uploads_dir
 from core.customers import save_customer_table
 from core.errors import BuildError
 from core.events import open_log
 from core.settings import Settings
 from core.store import open_store
+from core.taxonomy import TAXONOMY_FILE, Taxonomy
+from indexer.build.catalog import CatalogFolded, with_catalog_changes
 from indexer.build.collab import DEFAULT_ALPHA
 from indexer.build.logged import Folded, purchase_sums, with_logged_purchases
 from indexer.build.payload import (
@@ -38,6 +41,7 @@ from indexer.build.payload import (
     customer_histories,
     customer_points,
     customer_spec,
+    served_mask,
 )
 from indexer.build.signals import Signals, compute_signals
 from indexer.dataset.read import Dataset, load
@@ -108,16 +112,24 @@ def build(
 
     # What the log holds now is this version's; later events are applied on top of it by the
     # API (by sequence number), so none is missed or counted twice.
+    # So are the catalog's changes up to its high-water mark now (those after it, the API
+    # applies on top of this version).
     events = open_log(settings.db_path)
+    changes = open_changes(settings.db_path)
     try:
         upto = events.high_water()
+        catalog_upto = changes.high_water()
         with timer.stage("load"):
             ds = load(data_dir, models_dir / "rejects.csv", until=until)
+            ds, catalog = with_catalog_changes(
+                ds, changes, catalog_upto, uploads_dir(settings.db_path)
+            )
             ds, folded = with_logged_purchases(
                 ds, events, upto, settings.shop.price_multiplier, until
             )
     finally:
         events.close()
+        changes.close()
     _check_not_empty(ds, data_dir)
     hook("load")
     signals = compute_signals(ds, data_dir, settings, models_dir, timer.stage, hook, until=until)
@@ -125,7 +137,8 @@ def build(
     with timer.stage("write"):
         _write(store, version, ds, signals, settings, models_dir)
     hook("write")
-    _write_manifest(models_dir, version, ds, signals, settings, data_dir, until, folded)
+    _write_taxonomy(models_dir, ds)
+    _write_manifest(models_dir, version, ds, signals, settings, data_dir, until, folded, catalog)
     if publish:
         store.publish(version)
         log.info("published version %s", version)
@@ -179,7 +192,7 @@ def _write(
                 writer.upsert(name, batch)
                 bar.update(len(batch))
     # A count that does not verify stops here: the version is never marked finished.
-    expected = {"articles": len(ds.articles), "customers": len(ds.customers)}
+    expected = {"articles": int(served_mask(ds).sum()), "customers": len(ds.customers)}
     writer.finish(expected)
 
 
@@ -210,6 +223,14 @@ def sample_customers(ds: Dataset, seed: int, n: int = 5) -> list[dict[str, Any]]
     return out
 
 
+def _write_taxonomy(models_dir: Path, ds: Dataset) -> None:
+    """The codes and names of the served articles: what a live change may use."""
+    served = ds.articles[served_mask(ds)]
+    taxonomy = Taxonomy.of(served.to_dict("records"))
+    data = {"names": taxonomy.names, "groups": taxonomy.groups}
+    (models_dir / TAXONOMY_FILE).write_text(json.dumps(data, sort_keys=True))
+
+
 def _write_manifest(
     models_dir: Path,
     version: str,
@@ -219,6 +240,7 @@ def _write_manifest(
     data_dir: Path,
     until: date | None,
     folded: Folded,
+    catalog: CatalogFolded,
 ) -> None:
     manifest = {
         "version": version,
@@ -232,12 +254,19 @@ def _write_manifest(
         "image_encoder": signals.image_encoder_name,
         "image_dim": int(signals.image.shape[1]),
         "cf_dim": int(signals.item_factors.shape[1]),
-        "articles": len(ds.articles),
+        "articles": int(served_mask(ds).sum()),
         "customers": len(ds.customers),
         "transactions": len(ds.transactions.day),
         # The event log's purchases up to this sequence number are in this version.
         "events_seq": folded.events_seq,
         "logged_purchases": folded.purchases,
+        # The catalog's changes up to this sequence number are in this version.
+        "catalog_seq": catalog.catalog_seq,
+        "catalog_changes": {
+            "articles": catalog.changed,
+            "added": catalog.added,
+            "deleted": catalog.deleted,
+        },
         "als": {
             "alpha": DEFAULT_ALPHA,
             "regularization": settings.models.als_regularization,
