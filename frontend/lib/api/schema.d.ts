@@ -53,7 +53,8 @@ export interface paths {
         };
         /**
          * Get Image
-         * @description The article's image, or a neutral placeholder when it has none.
+         * @description The article's image (an uploaded photo, else the data's), or a neutral placeholder when
+         *     it has none.
          */
         get: operations["get_image_images__article_id__jpg_get"];
         put?: never;
@@ -316,6 +317,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Article
+         * @description Create an article, or replace one (its sales figures and cf are kept). Codes must be
+         *     the catalog's; names follow from them. A new article is searchable and browsable at once,
+         *     has no cf until the next build, and leads "newest".
+         */
+        put: operations["put_article_admin_articles__article_id__put"];
+        post?: never;
+        /**
+         * Delete Article
+         * @description Remove an article: a 404 everywhere from then on (its sales stay in the history).
+         */
+        delete: operations["delete_article_admin_articles__article_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Patch Article
+         * @description Change any of an article's fields: price (shop currency), `in_stock`, `hidden`, or an
+         *     articles.csv column. Out of stock or hidden: gone from every list, its page still opens.
+         */
+        patch: operations["patch_article_admin_articles__article_id__patch"];
+        trace?: never;
+    };
+    "/admin/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Patch Articles
+         * @description Up to 500 patches in one request (a price or stock feed), all or nothing: a bad item is
+         *     a 422 naming ``items.<i>.<field>``, and nothing is logged.
+         */
+        patch: operations["patch_articles_admin_articles_patch"];
+        trace?: never;
+    };
+    "/admin/articles/{article_id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Image
+         * @description The article's photo: kept beside the database, encoded with the served version's image
+         *     model, so similar items and image search find the article by it.
+         */
+        put: operations["put_image_admin_articles__article_id__image_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/keys": {
         parameters: {
             query?: never;
@@ -483,6 +557,18 @@ export interface components {
             first_sale?: string | null;
             /** Colourways */
             colourways: number;
+            /**
+             * In Stock
+             * @description false: out of stock (left out of every list)
+             * @default true
+             */
+            in_stock: boolean;
+            /**
+             * Hidden
+             * @description pulled from the shop by a merchandiser
+             * @default false
+             */
+            hidden: boolean;
         };
         /** ArticleDetail */
         ArticleDetail: {
@@ -561,10 +647,96 @@ export interface components {
             /** Colourways */
             colourways: number;
             /**
+             * In Stock
+             * @description false: out of stock (left out of every list)
+             * @default true
+             */
+            in_stock: boolean;
+            /**
+             * Hidden
+             * @description pulled from the shop by a merchandiser
+             * @default false
+             */
+            hidden: boolean;
+            /**
              * Variants
              * @description the other colourways of this product_code
              */
             variants: components["schemas"]["Article"][];
+        };
+        /**
+         * ArticleFields
+         * @description A whole article (create or replace): the articles.csv columns as the API's items name
+         *     them (the id comes from the path; names may be left out, they follow from the codes), its
+         *     shop price, stock (default in stock) and visibility (default shown).
+         */
+        ArticleFields: {
+            /** Product Code */
+            product_code: string;
+            /** Prod Name */
+            prod_name: string;
+            /** Product Type No */
+            product_type_no: number;
+            /** Product Type Name */
+            product_type_name?: string | null;
+            /** Product Group Name */
+            product_group_name?: string | null;
+            /** Graphical Appearance No */
+            graphical_appearance_no: number;
+            /** Graphical Appearance Name */
+            graphical_appearance_name?: string | null;
+            /** Colour Group Code */
+            colour_group_code: number;
+            /** Colour Group Name */
+            colour_group_name?: string | null;
+            /** Perceived Colour Value Id */
+            perceived_colour_value_id: number;
+            /** Perceived Colour Value Name */
+            perceived_colour_value_name?: string | null;
+            /** Perceived Colour Master Id */
+            perceived_colour_master_id: number;
+            /** Perceived Colour Master Name */
+            perceived_colour_master_name?: string | null;
+            /** Department No */
+            department_no: number;
+            /** Department Name */
+            department_name?: string | null;
+            /** Index Code */
+            index_code: string;
+            /** Index Name */
+            index_name?: string | null;
+            /** Index Group No */
+            index_group_no: number;
+            /** Index Group Name */
+            index_group_name?: string | null;
+            /** Section No */
+            section_no: number;
+            /** Section Name */
+            section_name?: string | null;
+            /** Garment Group No */
+            garment_group_no: number;
+            /** Garment Group Name */
+            garment_group_name?: string | null;
+            /**
+             * Detail Desc
+             * @default
+             */
+            detail_desc: string;
+            /**
+             * Price
+             * @description shop price, its currency
+             */
+            price: number;
+            /**
+             * In Stock
+             * @default true
+             */
+            in_stock: boolean;
+            /**
+             * Hidden
+             * @default false
+             */
+            hidden: boolean;
         };
         /** ArticleList */
         ArticleList: {
@@ -582,6 +754,149 @@ export interface components {
             weights?: components["schemas"]["Weights"] | null;
             /** Version */
             version: string;
+        };
+        /**
+         * ArticlePatch
+         * @description Any subset of an article's fields: the articles.csv columns (a code brings its name; a
+         *     name alone is refused), the shop price, stock and visibility.
+         */
+        ArticlePatch: {
+            /** Product Code */
+            product_code?: string | null;
+            /** Prod Name */
+            prod_name?: string | null;
+            /** Product Type No */
+            product_type_no?: number | null;
+            /** Product Type Name */
+            product_type_name?: string | null;
+            /** Product Group Name */
+            product_group_name?: string | null;
+            /** Graphical Appearance No */
+            graphical_appearance_no?: number | null;
+            /** Graphical Appearance Name */
+            graphical_appearance_name?: string | null;
+            /** Colour Group Code */
+            colour_group_code?: number | null;
+            /** Colour Group Name */
+            colour_group_name?: string | null;
+            /** Perceived Colour Value Id */
+            perceived_colour_value_id?: number | null;
+            /** Perceived Colour Value Name */
+            perceived_colour_value_name?: string | null;
+            /** Perceived Colour Master Id */
+            perceived_colour_master_id?: number | null;
+            /** Perceived Colour Master Name */
+            perceived_colour_master_name?: string | null;
+            /** Department No */
+            department_no?: number | null;
+            /** Department Name */
+            department_name?: string | null;
+            /** Index Code */
+            index_code?: string | null;
+            /** Index Name */
+            index_name?: string | null;
+            /** Index Group No */
+            index_group_no?: number | null;
+            /** Index Group Name */
+            index_group_name?: string | null;
+            /** Section No */
+            section_no?: number | null;
+            /** Section Name */
+            section_name?: string | null;
+            /** Garment Group No */
+            garment_group_no?: number | null;
+            /** Garment Group Name */
+            garment_group_name?: string | null;
+            /** Detail Desc */
+            detail_desc?: string | null;
+            /**
+             * Price
+             * @description shop price, its currency
+             */
+            price?: number | null;
+            /** In Stock */
+            in_stock?: boolean | null;
+            /**
+             * Hidden
+             * @description pulled from the shop, kept in the catalog
+             */
+            hidden?: boolean | null;
+        };
+        /**
+         * ArticlePatchBatch
+         * @description Up to 500 patches (a price or stock feed), all or nothing.
+         */
+        ArticlePatchBatch: {
+            /** Items */
+            items: components["schemas"]["ArticlePatchItem"][];
+        };
+        /**
+         * ArticlePatchItem
+         * @description One article's changes in a batch.
+         */
+        ArticlePatchItem: {
+            /** Product Code */
+            product_code?: string | null;
+            /** Prod Name */
+            prod_name?: string | null;
+            /** Product Type No */
+            product_type_no?: number | null;
+            /** Product Type Name */
+            product_type_name?: string | null;
+            /** Product Group Name */
+            product_group_name?: string | null;
+            /** Graphical Appearance No */
+            graphical_appearance_no?: number | null;
+            /** Graphical Appearance Name */
+            graphical_appearance_name?: string | null;
+            /** Colour Group Code */
+            colour_group_code?: number | null;
+            /** Colour Group Name */
+            colour_group_name?: string | null;
+            /** Perceived Colour Value Id */
+            perceived_colour_value_id?: number | null;
+            /** Perceived Colour Value Name */
+            perceived_colour_value_name?: string | null;
+            /** Perceived Colour Master Id */
+            perceived_colour_master_id?: number | null;
+            /** Perceived Colour Master Name */
+            perceived_colour_master_name?: string | null;
+            /** Department No */
+            department_no?: number | null;
+            /** Department Name */
+            department_name?: string | null;
+            /** Index Code */
+            index_code?: string | null;
+            /** Index Name */
+            index_name?: string | null;
+            /** Index Group No */
+            index_group_no?: number | null;
+            /** Index Group Name */
+            index_group_name?: string | null;
+            /** Section No */
+            section_no?: number | null;
+            /** Section Name */
+            section_name?: string | null;
+            /** Garment Group No */
+            garment_group_no?: number | null;
+            /** Garment Group Name */
+            garment_group_name?: string | null;
+            /** Detail Desc */
+            detail_desc?: string | null;
+            /**
+             * Price
+             * @description shop price, its currency
+             */
+            price?: number | null;
+            /** In Stock */
+            in_stock?: boolean | null;
+            /**
+             * Hidden
+             * @description pulled from the shop, kept in the catalog
+             */
+            hidden?: boolean | null;
+            /** Article Id */
+            article_id: string;
         };
         /** AuditItem */
         AuditItem: {
@@ -609,6 +924,14 @@ export interface components {
             items: components["schemas"]["AuditItem"][];
             /** Next Before */
             next_before?: number | null;
+        };
+        /** Body_put_image_admin_articles__article_id__image_put */
+        Body_put_image_admin_articles__article_id__image_put: {
+            /**
+             * File
+             * @description a JPEG or PNG photo, at most 5 MB
+             */
+            file: string;
         };
         /** Body_search_image_search_image_post */
         Body_search_image_search_image_post: {
@@ -649,6 +972,32 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /**
+         * CatalogChange
+         * @description A logged catalog change: every API process serves it within seconds.
+         */
+        CatalogChange: {
+            /**
+             * Seq
+             * @description the change's sequence number in the catalog's log
+             */
+            seq: number;
+            /** Article Id */
+            article_id: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "put" | "patch" | "delete";
+        };
+        /** CatalogChanges */
+        CatalogChanges: {
+            /**
+             * Seqs
+             * @description each item's sequence number, in order
+             */
+            seqs: number[];
         };
         /**
          * CustomerPreferences
@@ -882,6 +1231,18 @@ export interface components {
             first_sale?: string | null;
             /** Colourways */
             colourways: number;
+            /**
+             * In Stock
+             * @description false: out of stock (left out of every list)
+             * @default true
+             */
+            in_stock: boolean;
+            /**
+             * Hidden
+             * @description pulled from the shop by a merchandiser
+             * @default false
+             */
+            hidden: boolean;
             /** Score */
             score?: number | null;
             /** @default {} */
@@ -1338,6 +1699,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
             };
             header?: never;
             path?: never;
@@ -1538,6 +1901,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
                 limit?: number;
                 offset?: number;
                 /** @description one article per product_code */
@@ -1650,6 +2015,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
                 limit?: number;
                 offset?: number;
                 /** @description one article per product_code */
@@ -1762,6 +2129,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
                 limit?: number;
                 offset?: number;
                 /** @description one article per product_code */
@@ -1871,6 +2240,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
                 limit?: number;
                 offset?: number;
                 /** @description one article per product_code */
@@ -1978,6 +2349,8 @@ export interface operations {
                 min_price?: number | null;
                 /** @description shop currency */
                 max_price?: number | null;
+                /** @description out-of-stock and hidden articles too (staff keys only) */
+                include_unavailable?: boolean;
                 limit?: number;
                 offset?: number;
                 /** @description one article per product_code */
@@ -2582,6 +2955,494 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventsAccepted"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_article_admin_articles__article_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 10-digit article id */
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleFields"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogChange"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_article_admin_articles__article_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 10-digit article id */
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogChange"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_article_admin_articles__article_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 10-digit article id */
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticlePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogChange"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_articles_admin_articles_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticlePatchBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogChanges"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_image_admin_articles__article_id__image_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 10-digit article id */
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_put_image_admin_articles__article_id__image_put"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogChange"];
                 };
             };
             /** @description Missing, expired or invalid token */
