@@ -145,7 +145,7 @@ def build(
     return BuildSummary(
         version=version,
         published=publish,
-        articles=len(ds.articles),
+        articles=int(served_mask(ds).sum()),
         customers=len(ds.customers),
         transactions=len(ds.transactions.day),
         rejected=_rejected(ds),
