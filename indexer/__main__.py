@@ -40,7 +40,31 @@ def _parser() -> argparse.ArgumentParser:
     x = e_sub.add_parser("export", help="logged purchases as transactions_train.csv rows")
     x.add_argument("--since", type=date.fromisoformat, help="purchases on or after DATE (UTC)")
     x.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    a = sub.add_parser("apply", help="log a feed of catalog changes (CSV or JSON lines)")
+    a.add_argument("file", type=Path, help="one change a row: article_id, op, fields")
+    a.add_argument("--rejects", type=Path, help="rejects CSV (default: FILE.rejects.csv)")
+    a.add_argument("--actor", default="cli", help="who the log says made the changes")
+    c = sub.add_parser("compact", help="fold the served catalog changes into the data folder")
+    c.add_argument("--data", type=Path, help="data folder (default: LOOKBOOK_DATA_DIR)")
     return p
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from core.settings import get_settings
+    from indexer.catalog import apply_file
+
+    summary = apply_file(get_settings(), args.file, args.rejects, args.actor)
+    print(summary.describe())
+    return 0 if not summary.rejected else 3
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from core.settings import get_settings
+    from indexer.catalog import compact
+
+    settings = get_settings()
+    print(compact(settings, args.data or settings.data_dir).describe())
+    return 0
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -99,7 +123,14 @@ def _build(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure(json_lines=False)
-    handlers = {"generate": _generate, "validate": _validate, "build": _build, "events": _events}
+    handlers = {
+        "generate": _generate,
+        "validate": _validate,
+        "build": _build,
+        "events": _events,
+        "apply": _apply,
+        "compact": _compact,
+    }
     try:
         return handlers[args.command](args)
     except DataFormatError as exc:

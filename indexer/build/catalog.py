@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.catalog import ARTICLES, Kind
 from core.changes import ChangeLog, fold
+from indexer.catalog import read_shop_file
 from indexer.dataset.read import Dataset
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,10 @@ def _value(key: str, value: Any) -> Any:
 
 
 def with_catalog_changes(
-    ds: Dataset, changes: ChangeLog, upto_seq: int, uploads: Path
+    ds: Dataset, changes: ChangeLog, upto_seq: int, uploads: Path, data_dir: Path | None = None
 ) -> tuple[Dataset, CatalogFolded]:
-    """``ds`` with the catalog's changes up to ``upto_seq`` applied (see the module)."""
+    """``ds`` with the data folder's shop file (what `indexer compact` folded) and the
+    catalog's changes up to ``upto_seq`` applied (see the module)."""
     states = fold(changes.since(0, upto_seq))
     arts = ds.articles.copy()
     arts["shop_price"] = np.nan
@@ -60,6 +62,20 @@ def with_catalog_changes(
     arts["deleted"] = False
     arts["image_upload"] = pd.Series([None] * len(arts), dtype=object, index=arts.index)
     row_of = {str(a): i for i, a in enumerate(arts["article_id"])}
+    shop = read_shop_file(data_dir) if data_dir is not None else None
+    for entry in shop.to_dict("records") if shop is not None else ():
+        i = row_of.get(str(entry["article_id"]))
+        if i is None:
+            continue
+        for key, column in (
+            ("price", "shop_price"),
+            ("in_stock", "in_stock"),
+            ("hidden", "hidden"),
+        ):
+            if pd.notna(entry[key]):
+                arts.iat[i, arts.columns.get_loc(column)] = _shop_value(key, entry[key])
+        if pd.notna(entry["deleted"]) and _truthy(entry["deleted"]):
+            arts.iat[i, arts.columns.get_loc("deleted")] = True
     new_rows: list[dict[str, Any]] = []
     columns = [c.name for c in ARTICLES.columns]
     deleted = 0
@@ -98,6 +114,14 @@ def with_catalog_changes(
             upto_seq,
         )
     return replace(ds, articles=arts), folded
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "1.0", "yes")
+
+
+def _shop_value(key: str, value: Any) -> Any:
+    return float(value) if key == "price" else _truthy(value)
 
 
 def _updates(fields: dict[str, Any], uploads: Path) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from indexer.build.payload import (
     served_mask,
 )
 from indexer.build.signals import Signals, compute_signals
+from indexer.catalog import data_lock
 from indexer.dataset.read import Dataset, load
 
 log = logging.getLogger(__name__)
@@ -119,10 +120,10 @@ def build(
     try:
         upto = events.high_water()
         catalog_upto = changes.high_water()
-        with timer.stage("load"):
+        with timer.stage("load"), data_lock(data_dir, exclusive=False):
             ds = load(data_dir, models_dir / "rejects.csv", until=until)
             ds, catalog = with_catalog_changes(
-                ds, changes, catalog_upto, uploads_dir(settings.db_path)
+                ds, changes, catalog_upto, uploads_dir(settings.db_path), data_dir
             )
             ds, folded = with_logged_purchases(
                 ds, events, upto, settings.shop.price_multiplier, until
