@@ -192,6 +192,10 @@ class Ready(BaseModel):
     customers: int
     engine: str
     process: int = Field(description="the id of the API process that answered")
+    catalog_seq: int = Field(
+        0, description="the catalog's changes up to this sequence number are served"
+    )
+    articles_served: int = Field(0, description="articles in the served catalog now")
 
 
 class Problem(BaseModel):

@@ -18,7 +18,21 @@ event log of its own, then:
   customer (table row + their events read from a log + the fold-in) and an uncached feed, with
   no logged events, one purchase, and five purchases and ten views.
 
-Prints the table and saves bench/out/live.png.
+The live catalog (issue 16; ``--part catalog``), on the same API processes:
+
+* **changes**: `PATCH /admin/articles` batches of ``--batch`` price or stock changes (random
+  articles; a tenth out of stock) from ``--posters`` clients as fast as answered, then paced at
+  each ``--catalog-rate`` changes a second, while uncached browse pages (a random category,
+  with facets) arrive open loop at ``--reads`` a second: changes/s sustained, batch latency,
+  the browse latency meanwhile;
+* **visibility**: for ``--trials`` changes (with changes paced at the first rate meanwhile),
+  the time from the change's 2xx until every API process serves it (each process's `/ready`
+  reports the change's sequence number, read on fresh connections);
+* **overlay cost** (in this process, on a private copy of the version): uncached browse pages
+  and feeds before and after ``--overlay`` changes were applied (prices, a tenth out of stock,
+  ten new articles), and the browse without the availability filter.
+
+Prints the tables and saves bench/out/live.png and bench/out/live-catalog.png.
 """
 
 from __future__ import annotations
@@ -57,7 +71,7 @@ def _customers(index: Path, n: int, seed: int) -> list[str]:
         nrows=2_000_000,
     )
     ids: list[str] = frame.customer_id.drop_duplicates().tolist()
-    return random.Random(seed).sample(ids, n)
+    return random.Random(seed).sample(ids, min(n, len(ids)))
 
 
 def _manifest(index: Path) -> dict[str, Any]:
@@ -309,6 +323,255 @@ def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, l
     return {k: v[len(v) // 2 :] for k, v in cases.items()}
 
 
+# --- the live catalog (issue 16) --------------------------------------------------------------
+
+
+def _categories(data: Path) -> list[str]:
+    import pandas as pd
+
+    arts = pd.read_csv(data / "articles.csv", usecols=["product_type_name"], dtype=str)
+    counts = arts.product_type_name.value_counts()
+    return [str(c) for c in counts.index[:40]]
+
+
+def _patches(rng: random.Random, articles: list[str], n: int) -> list[dict[str, Any]]:
+    """``n`` price or stock changes of random articles (a tenth of them out of stock)."""
+    out = []
+    for aid in rng.sample(articles, n):
+        r = rng.random()
+        if r < 0.5:
+            out.append({"article_id": aid, "price": round(rng.uniform(5, 80), 2)})
+        else:
+            out.append({"article_id": aid, "in_stock": r > 0.6})
+    return out
+
+
+async def _changes(
+    base: str,
+    key: str,
+    articles: list[str],
+    args: argparse.Namespace,
+    stop: asyncio.Event,
+    stats: dict[str, Any],
+    rate: float | None = None,
+) -> None:
+    """Post batches of changes until ``stop``: closed loop from ``args.posters`` clients, or
+    paced at ``rate`` changes a second (open loop)."""
+    rng = random.Random(args.seed)
+
+    async def post(c: httpx.AsyncClient, started: float) -> None:
+        body = {"items": _patches(rng, articles, args.batch)}
+        r = await c.patch("/admin/articles", json=body, timeout=60)
+        if r.status_code == 200:
+            stats["batch_s"].append(time.perf_counter() - started)
+            stats["changes"] += len(r.json()["seqs"])
+        else:
+            stats["errors"] += 1
+
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits) as c:
+        if rate is None:
+
+            async def poster() -> None:
+                while not stop.is_set():
+                    await post(c, time.perf_counter())
+
+            await asyncio.gather(*(poster() for _ in range(args.posters)))
+            return
+        tasks = []
+        planned = time.perf_counter()
+        while not stop.is_set():
+            planned += args.batch / rate
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+            tasks.append(asyncio.create_task(post(c, planned)))
+        await asyncio.gather(*tasks)
+
+
+async def _browses(
+    base: str, categories: list[str], rate: float, stop: asyncio.Event, out: list[float]
+) -> None:
+    """Uncached browse pages (a random category, with its facets) open loop at ``rate``/s."""
+    rng = random.Random(9)
+    tasks = []
+    async with httpx.AsyncClient(base_url=base) as c:
+
+        async def one(planned: float) -> None:
+            params = {"category": rng.choice(categories), "limit": 24, "nonce": uuid.uuid4().hex}
+            r = await c.get("/articles", params=params, timeout=30)
+            if r.status_code == 200:
+                out.append(time.perf_counter() - planned)
+
+        planned = time.perf_counter()
+        while not stop.is_set():
+            planned += rng.expovariate(rate)
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(planned)))
+        await asyncio.gather(*tasks)
+
+
+async def _catalog_row(
+    args: argparse.Namespace,
+    base: str,
+    key: str,
+    articles: list[str],
+    categories: list[str],
+    rate: float | None,
+) -> dict[str, Any]:
+    stats: dict[str, Any] = {"batch_s": [], "changes": 0, "errors": 0, "reads": []}
+    stop = asyncio.Event()
+    t0 = time.perf_counter()
+    jobs = [
+        asyncio.create_task(_changes(base, key, articles, args, stop, stats, rate)),
+        asyncio.create_task(_browses(base, categories, args.reads, stop, stats["reads"])),
+    ]
+    await asyncio.sleep(args.seconds)
+    stop.set()
+    await asyncio.gather(*jobs)
+    stats["seconds"] = time.perf_counter() - t0
+    stats["rate"] = rate
+    return stats
+
+
+async def _visibility(
+    base: str, key: str, articles: list[str], trials: int, workers: int
+) -> list[float]:
+    """Per change: seconds from its 2xx until every API process reports its sequence number
+    (each `/ready` on a fresh connection, so the kernel spreads them over the processes)."""
+    rng = random.Random(5)
+    out = []
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}) as c:
+        for aid in articles[:trials]:
+            price = round(rng.uniform(5, 80), 2)
+            r = await c.patch(f"/admin/articles/{aid}", json={"price": price}, timeout=30)
+            acked = time.perf_counter()
+            assert r.status_code == 200, r.text
+            seq = r.json()["seq"]
+            seen: dict[int, float] = {}
+            while len(seen) < workers:
+                async with httpx.AsyncClient(base_url=base) as fresh:
+                    ready = (await fresh.get("/ready", timeout=30)).json()
+                if ready["catalog_seq"] >= seq and ready["process"] not in seen:
+                    seen[ready["process"]] = time.perf_counter() - acked
+                if time.perf_counter() - acked > 30:
+                    raise AssertionError(f"seq {seq} not served by every process in 30 s")
+            out.append(max(seen.values()))
+            got = (await c.get(f"/articles/{aid}", timeout=30)).json()["price"]
+            assert got == price, (aid, got, price)
+    return out
+
+
+async def _catalog_served(args: argparse.Namespace, base: str, key: str) -> Any:
+    # The visibility trials' articles are their own: no background change touches them.
+    every = _articles(args.data)
+    articles, reserved = every[: -args.trials], every[-args.trials :]
+    categories = _categories(args.data)
+    quiet: list[float] = []
+    stop = asyncio.Event()
+    job = asyncio.create_task(_browses(base, categories, args.reads, stop, quiet))
+    await asyncio.sleep(args.seconds / 2)
+    stop.set()
+    await job
+    rows = [await _catalog_row(args, base, key, articles, categories, None)]
+    for rate in args.catalog_rate:
+        rows.append(await _catalog_row(args, base, key, articles, categories, rate))
+    stop2 = asyncio.Event()
+    stats: dict[str, Any] = {"batch_s": [], "changes": 0, "errors": 0}
+    background = asyncio.create_task(
+        _changes(base, key, articles, args, stop2, stats, args.catalog_rate[0])
+    )
+    seen = await _visibility(base, key, reserved, args.trials, args.workers)
+    stop2.set()
+    await background
+    return quiet, rows, seen
+
+
+def _overlay_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, list[float]]:
+    """Uncached browse pages and feeds in this process, on a private copy of the version:
+    before and after ``args.overlay`` changes were applied, and browse pages without the
+    availability filter (what leaving unavailable articles out costs)."""
+    import tempfile
+
+    import pandas as pd
+
+    from core.changes import check_change, open_changes
+    from core.settings import Settings
+    from core.store import open_store
+    from ranking import browse as browsing
+    from ranking.feed import feed
+    from ranking.index import LiveIndex
+    from ranking.request import ListFilters, Page
+
+    tmp = Path(tempfile.mkdtemp(prefix="lookbook-catalog-"))
+    settings = Settings(
+        index_dir=args.index, data_dir=args.data, db_path=tmp / "x.db", private_index=True
+    )
+    changes = open_changes(settings.db_path)
+    live = LiveIndex(settings, open_store(settings), changes)
+    snap = live.snapshot()
+    rng = random.Random(args.seed)
+    categories = _categories(args.data)
+    sample = customers[: args.trials]
+    pages = [ListFilters(category=(rng.choice(categories),)) for _ in range(args.trials)]
+
+    def measure(tag: str, snap: Any, out: dict[str, list[float]]) -> None:
+        for _ in range(2):  # the first pass warms the pages and masks in
+            for f, cid in zip(pages, sample, strict=False):
+                for name, flt in ((tag, f), (f"{tag}, all articles", _everything(f))):
+                    t0 = time.perf_counter()
+                    browsing.browse(
+                        snap, settings, flt, q_vec=None, sort="relevance", limit=24, offset=0
+                    )
+                    out.setdefault(f"browse: {name}", []).append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                feed(snap, settings, cid, None, ListFilters(), Page(12, 0, True))
+                out.setdefault(f"feed: {tag}", []).append(time.perf_counter() - t0)
+
+    cases: dict[str, list[float]] = {}
+    measure("no changes", snap, cases)
+    articles = _articles(args.data)
+    arts = pd.read_csv(args.data / "articles.csv", dtype=str, nrows=10)
+    batch = [
+        (p["article_id"], "patch", {k: v for k, v in p.items() if k != "article_id"})
+        for p in _patches(rng, articles, args.overlay)
+    ]
+    for i, row in enumerate(arts.to_dict("records")):
+        aid = f"{9_300_000_000 + i:010d}"
+        fields, problems = check_change("put", aid, _put_body(row), snap.taxonomy, False)
+        assert not problems, problems
+        batch.append((aid, "put", fields))
+    t0 = time.perf_counter()
+    changes.append(batch, "bench")
+    snap = live.catch_up()
+    applied = time.perf_counter() - t0
+    measure(f"{args.overlay:,} changes applied", snap, cases)
+    live.close()
+    changes.close()
+    out = {k: v[len(v) // 2 :] for k, v in cases.items()}
+    out["apply"] = [applied]
+    return out
+
+
+def _put_body(row: dict[str, Any]) -> dict[str, Any]:
+    """A new article's fields from an articles.csv row (codes only: names follow from them)."""
+    from core.catalog import ARTICLES, Kind
+    from core.taxonomy import CODE_NAMES, GROUP_OF
+
+    names = {*CODE_NAMES.values(), *GROUP_OF.values(), "article_id"}
+    body: dict[str, Any] = {
+        c.name: int(row[c.name]) if c.kind is Kind.INT else row[c.name]
+        for c in ARTICLES.columns
+        if c.name not in names
+    }
+    desc = row.get("detail_desc")
+    return body | {"detail_desc": desc if isinstance(desc, str) else "", "price": 29.99}
+
+
+def _everything(f: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(f, include_unavailable=True)
+
+
 def _ms(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
 
@@ -330,9 +593,26 @@ def main() -> int:
     )
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--seed", type=int, default=15)
+    p.add_argument(
+        "--catalog-rate",
+        type=lambda v: [float(x) for x in v.split(",")],
+        default=[500.0],
+        help="paced catalog change rows, changes a second (comma-separated)",
+    )
+    p.add_argument("--overlay", type=int, default=2000, help="changes for the overlay cost")
+    p.add_argument(
+        "--part",
+        choices=["all", "events", "catalog"],
+        default="all",
+        help="the live events' rows, the live catalog's, or both",
+    )
     args = p.parse_args()
     console = Console()
     customers = _customers(args.index, 2 * args.trials + 2000, args.seed)
+    if args.part in ("all", "catalog"):
+        _catalog(args, console, customers)
+    if args.part == "catalog":
+        return 0
     db = args.index.parent / f"live-{int(time.time())}.db"
     port = _free_port()
     proc = start_api(args.index, args.data, port, args.workers, db=db)
@@ -395,6 +675,107 @@ def main() -> int:
     console.print(table)
     _plot(rows, fresh, cost, OUT / "live.png")
     return 0
+
+
+def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -> None:
+    """The live catalog's rows (issue 16): changes/s, visibility, the overlay's cost."""
+    db = args.index.parent / f"catalog-{int(time.time())}.db"
+    port = _free_port()
+    proc = start_api(args.index, args.data, port, args.workers, db=db)
+    try:
+        key = service_key(db)
+        quiet, rows, seen = asyncio.run(_catalog_served(args, f"http://127.0.0.1:{port}", key))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    cost = _overlay_cost(args, customers)
+    table = Table(title=f"Live catalog at {args.index} ({args.workers} API processes)")
+    for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    table.add_row(
+        f"uncached browse alone ({args.reads:g}/s open loop)",
+        "",
+        f"{_ms(quiet, 50):.1f}",
+        f"{_ms(quiet, 99):.1f}",
+        f"{len(quiet):,}",
+    )
+    for r in rows:
+        how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
+        table.add_row(
+            f"price/stock changes {how}, batches of {args.batch}",
+            f"{r['changes'] / r['seconds']:,.0f} changes/s",
+            f"{_ms(r['batch_s'], 50):.1f}",
+            f"{_ms(r['batch_s'], 99):.1f}",
+            f"{len(r['batch_s']):,} batches, {r['errors']} errors",
+        )
+        table.add_row(
+            f"  uncached browse meanwhile ({args.reads:g}/s)",
+            "",
+            f"{_ms(r['reads'], 50):.1f}",
+            f"{_ms(r['reads'], 99):.1f}",
+            f"{len(r['reads']):,}",
+        )
+    table.add_row(
+        f"visibility: change 2xx → served by all {args.workers} processes "
+        f"(changes {args.catalog_rate[0]:,.0f}/s)",
+        f"max {max(seen) * 1000:.0f} ms",
+        f"{_ms(seen, 50):.1f}",
+        f"{_ms(seen, 99):.1f}",
+        f"{len(seen)}",
+    )
+    table.add_row(
+        f"in process: apply {args.overlay:,} changes (+10 new articles) at once",
+        f"{cost['apply'][0] * 1000:.0f} ms",
+        "",
+        "",
+        "1",
+    )
+    for kind in ("browse", "feed"):
+        base = statistics.median(cost[f"{kind}: no changes"])
+        for name, values in cost.items():
+            if not name.startswith(kind):
+                continue
+            added = (statistics.median(values) - base) * 1000
+            table.add_row(
+                f"in process, {name}",
+                "" if name.endswith("no changes") else f"{added:+.2f} ms at p50",
+                f"{_ms(values, 50):.2f}",
+                f"{_ms(values, 99):.2f}",
+                f"{len(values)}",
+            )
+    console.print(table)
+    _plot_catalog(rows, seen, cost, OUT / "live-catalog.png")
+
+
+def _plot_catalog(rows: list[Any], seen: list[float], cost: Any, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for r in rows:
+        label = "closed loop" if r["rate"] is None else f"paced {r['rate']:,.0f}/s"
+        rate = r["changes"] / r["seconds"]
+        axes[0].scatter(rate, _ms(r["reads"], 99), label=f"{label}: browse p99")
+        axes[0].scatter(rate, _ms(r["reads"], 50), marker="x", label=f"{label}: browse p50")
+    axes[0].axvline(500, color="grey", linestyle=":", label="target 500/s")
+    axes[0].set_xlabel("catalog changes applied per second")
+    axes[0].set_ylabel("uncached browse latency meanwhile, ms")
+    axes[0].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title("reads while the catalog changes")
+    axes[1].hist(np.array(seen) * 1000, bins=40, color="tab:purple")
+    axes[1].set_title("visibility: change 2xx → every process serves it")
+    axes[1].set_xlabel("ms (target p99 < 2000)")
+    names = [n for n in cost if n != "apply"]
+    axes[2].boxplot([np.array(cost[n]) * 1000 for n in names], showfliers=False)
+    axes[2].set_xticks(range(1, len(names) + 1), names, fontsize=6, rotation=20, ha="right")
+    axes[2].set_title("uncached pages in process, before and after the overlay")
+    axes[2].set_ylabel("ms")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def _plot(rows: list[Any], fresh: list[float], cost: Any, path: Path) -> None:

@@ -33,6 +33,8 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
         customers=int(snap.manifest["customers"]),
         engine="qdrant-server" if settings.qdrant_url else "qdrant-edge",
         process=os.getpid(),
+        catalog_seq=snap.catalog_seq,
+        articles_served=len(snap.columns),
     )
 
 
