@@ -1316,6 +1316,18 @@ export interface components {
              * @description the id of the API process that answered
              */
             process: number;
+            /**
+             * Catalog Seq
+             * @description the catalog's changes up to this sequence number are served
+             * @default 0
+             */
+            catalog_seq: number;
+            /**
+             * Articles Served
+             * @description articles in the served catalog now
+             * @default 0
+             */
+            articles_served: number;
         };
         /** SampleCustomer */
         SampleCustomer: {
