@@ -29,6 +29,9 @@ export function SiteFooter() {
           <Link href="/search" className="hover:underline">
             Merchandiser search
           </Link>
+          <Link href="/catalog" className="hover:underline">
+            Catalog: prices, stock, visibility
+          </Link>
         </nav>
       </div>
     </footer>

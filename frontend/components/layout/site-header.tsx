@@ -1,9 +1,16 @@
-import { ScanSearchIcon, UserIcon } from "lucide-react";
+import { ScanSearchIcon, TagsIcon, UserIcon } from "lucide-react";
 import Link from "next/link";
 
 import { DepartmentNav } from "@/components/layout/department-nav";
 import { shortId } from "@/lib/format";
 import { getSession } from "@/lib/session";
+
+/**
+ * The account links' words: shown from a tablet up, except from lg to xl, where the department
+ * links share the row and only the icons fit (each keeps its name for screen readers).
+ */
+const LABEL = "hidden md:inline lg:hidden xl:inline";
+const SR_LABEL = "sr-only md:hidden lg:inline xl:hidden";
 
 export async function SiteHeader() {
   const session = await getSession();
@@ -20,22 +27,31 @@ export async function SiteHeader() {
         <nav aria-label="Account" className="flex items-center gap-1 sm:gap-3">
           <Link
             href="/search"
-            className="flex items-center gap-2 px-2 py-2 text-sm hover:underline focus-visible:ring-2 focus-visible:ring-ink outline-none"
+            className="flex items-center gap-2 whitespace-nowrap px-2 py-2 text-sm hover:underline focus-visible:ring-2 focus-visible:ring-ink outline-none"
           >
             <ScanSearchIcon className="size-5" aria-hidden="true" />
-            <span className="hidden sm:inline">Merchandiser</span>
-            <span className="sr-only sm:hidden">Merchandiser search</span>
+            <span className={LABEL}>Merchandiser</span>
+            <span className={SR_LABEL}>Merchandiser search</span>
+          </Link>
+          <Link
+            href="/catalog"
+            data-testid="catalog-link"
+            className="flex items-center gap-2 whitespace-nowrap px-2 py-2 text-sm hover:underline focus-visible:ring-2 focus-visible:ring-ink outline-none"
+          >
+            <TagsIcon className="size-5" aria-hidden="true" />
+            <span className={LABEL}>Catalog</span>
+            <span className={SR_LABEL}>Merchandiser catalog</span>
           </Link>
           <Link
             href="/profile"
             data-testid="account-link"
-            className="flex items-center gap-2 px-2 py-2 text-sm hover:underline focus-visible:ring-2 focus-visible:ring-ink outline-none"
+            className="flex items-center gap-2 whitespace-nowrap px-2 py-2 text-sm hover:underline focus-visible:ring-2 focus-visible:ring-ink outline-none"
           >
             <UserIcon className="size-5" aria-hidden="true" />
-            <span className="hidden sm:inline">
+            <span className={LABEL}>
               {session ? `Customer ${shortId(session.customerId)}` : "Sign in"}
             </span>
-            <span className="sr-only sm:hidden">{session ? "My account" : "Sign in"}</span>
+            <span className={SR_LABEL}>{session ? "My account" : "Sign in"}</span>
           </Link>
         </nav>
       </div>

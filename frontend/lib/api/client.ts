@@ -13,13 +13,15 @@ export function apiBase(): string {
 
 export interface ApiRequest {
   query?: Query;
-  method?: "GET" | "POST" | "PUT";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** JSON body (sent with Content-Type: application/json). */
   json?: unknown;
   /** Multipart body (the browser-style upload of a photo). */
   form?: FormData;
   /** Bearer token of the signed-in customer. */
   token?: string;
+  /** A staff key (`X-API-Key`): read from the server's environment, never from the browser. */
+  apiKey?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function apiFetch<T>(path: string, req: ApiRequest = {}): Promise<T
   const url = `${apiBase()}${path}${buildQuery(req.query)}`;
   const headers: Record<string, string> = { Accept: "application/json" };
   if (req.token) headers.Authorization = `Bearer ${req.token}`;
+  if (req.apiKey) headers["X-API-Key"] = req.apiKey;
   let body: BodyInit | undefined;
   if (req.json !== undefined) {
     headers["Content-Type"] = "application/json";

@@ -19,6 +19,8 @@ export type Ready = Schemas["Ready"];
 export type EventIn = Schemas["EventIn"];
 export type EventType = EventIn["type"];
 export type EventsAccepted = Schemas["EventsAccepted"];
+export type ArticlePatch = Schemas["ArticlePatch"];
+export type CatalogChange = Schemas["CatalogChange"];
 
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 

@@ -1,0 +1,7 @@
+"use client";
+
+import { ErrorPanel } from "@/components/layout/error-panel";
+
+export default function CatalogError({ error, retry }: { error: unknown; retry: () => void }) {
+  return <ErrorPanel error={error} retry={retry} />;
+}
