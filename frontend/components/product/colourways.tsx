@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ColourDot } from "@/components/product/colour-dot";
 import { ProductImage } from "@/components/product/product-image";
 import type { Article } from "@/lib/api/types";
+import { availabilityLabel } from "@/lib/catalog";
 import { cn } from "@/lib/utils";
 
 /** The product in each of its colours: the current one marked, the others one click away. */
@@ -23,11 +24,14 @@ export function Colourways({ current, variants }: { current: Article; variants: 
         <ul aria-label="Colours" className="mt-3 flex flex-wrap gap-2">
           {all.map((v) => {
             const here = v.article_id === current.article_id;
+            const unavailable = availabilityLabel(v);
+            const notes = [here ? "selected" : null, unavailable?.toLowerCase()].filter(Boolean);
             return (
               <li key={v.article_id} className="w-16">
                 <Link
                   href={`/product/${v.article_id}`}
-                  aria-label={`${v.colour_group_name}${here ? " (selected)" : ""}`}
+                  aria-label={`${v.colour_group_name}${notes.length ? ` (${notes.join(", ")})` : ""}`}
+                  title={unavailable ?? undefined}
                   aria-current={here ? "true" : undefined}
                   data-testid="colourway"
                   data-colour={v.colour_group_name}
@@ -36,7 +40,11 @@ export function Colourways({ current, variants }: { current: Article; variants: 
                     here ? "border-ink" : "border-transparent hover:border-stone-300",
                   )}
                 >
-                  <ProductImage imageUrl={v.image_url} alt="" />
+                  <ProductImage
+                    imageUrl={v.image_url}
+                    alt=""
+                    className={unavailable && !here ? "opacity-40" : undefined}
+                  />
                 </Link>
               </li>
             );

@@ -14,8 +14,17 @@ const INITIAL: ShopState = { status: "idle", type: null, message: "" };
 /**
  * "Add to bag" and, in the demo sign-in only, "Buy now": each click is one event with an id of
  * its own, confirmed below the buttons. For a signed-in shopper (`SignInToShop` otherwise).
+ * An article out of stock or not available keeps the buttons, disabled.
  */
-export function ProductActions({ articleId, canBuy }: { articleId: string; canBuy: boolean }) {
+export function ProductActions({
+  articleId,
+  canBuy,
+  available = true,
+}: {
+  articleId: string;
+  canBuy: boolean;
+  available?: boolean;
+}) {
   const [state, dispatch, pending] = useActionState(shop, INITIAL);
   const [busy, setBusy] = useState<ShopInput["type"] | null>(null);
 
@@ -28,7 +37,7 @@ export function ProductActions({ articleId, canBuy }: { articleId: string; canBu
       <div className="flex flex-wrap gap-3">
         <Button
           onClick={() => act("add_to_cart")}
-          disabled={pending}
+          disabled={pending || !available}
           data-testid="add-to-bag"
           className="flex-1 sm:min-w-40 sm:flex-none"
         >
@@ -39,7 +48,7 @@ export function ProductActions({ articleId, canBuy }: { articleId: string; canBu
           <Button
             variant="outline"
             onClick={() => act("purchase")}
-            disabled={pending}
+            disabled={pending || !available}
             data-testid="buy-now"
             className="flex-1 sm:min-w-40 sm:flex-none"
           >
@@ -47,7 +56,7 @@ export function ProductActions({ articleId, canBuy }: { articleId: string; canBu
           </Button>
         ) : null}
       </div>
-      {canBuy ? (
+      {canBuy && available ? (
         <p className="text-xs text-stone-600">
           A demo shop: Buy now places the order at once, with no payment.
         </p>

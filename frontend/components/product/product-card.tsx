@@ -1,9 +1,12 @@
 import Link from "next/link";
 
+import { AvailabilityBadge } from "@/components/product/availability-badge";
 import { ColourDot } from "@/components/product/colour-dot";
 import { Price } from "@/components/product/price";
 import { ProductImage } from "@/components/product/product-image";
 import type { AnyItem } from "@/lib/api/types";
+import { availability } from "@/lib/catalog";
+import { cn } from "@/lib/utils";
 
 /** One product in a grid: photo first, then name, price and colour, and why it is shown. */
 export function ProductCard({
@@ -16,6 +19,8 @@ export function ProductCard({
   priority?: boolean;
 }) {
   const others = item.colourways - 1;
+  // Shopper lists leave such articles out; a card may still show one (a merchandiser's list).
+  const state = availability(item);
   return (
     <article
       data-testid="product-card"
@@ -23,16 +28,21 @@ export function ProductCard({
       data-colour={item.colour_group_name}
       data-group={item.product_group_name}
       data-price={item.price.toFixed(2)}
+      data-availability={state}
       className="group relative flex flex-col"
     >
-      <div className="overflow-hidden bg-photo">
+      <div className="relative overflow-hidden bg-photo">
         <ProductImage
           imageUrl={item.image_url}
           alt=""
           priority={priority}
           sizes="(min-width: 1280px) 22vw, (min-width: 768px) 30vw, 48vw"
-          className="transition-transform duration-500 ease-out group-hover:scale-[1.03]"
+          className={cn(
+            "transition-transform duration-500 ease-out group-hover:scale-[1.03]",
+            state !== "available" && "opacity-60",
+          )}
         />
+        <AvailabilityBadge article={item} className="absolute top-2 left-2" />
       </div>
       <div className="mt-3 flex flex-col gap-1 text-sm">
         <h3 className="leading-snug">

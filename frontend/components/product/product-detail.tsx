@@ -1,10 +1,18 @@
 import Link from "next/link";
 
 import { Attributes } from "@/components/product/attributes";
+import { AvailabilityBadge } from "@/components/product/availability-badge";
 import { Colourways } from "@/components/product/colourways";
 import { Price } from "@/components/product/price";
 import { ProductImage } from "@/components/product/product-image";
+import { Notice } from "@/components/ui/notice";
 import type { ArticleDetail } from "@/lib/api/types";
+import { availability } from "@/lib/catalog";
+
+const UNAVAILABLE = {
+  "out-of-stock": "This item is out of stock. Similar items are below.",
+  hidden: "This item is not available in the shop. Similar items are below.",
+} as const;
 
 /** The top of a product page: the photo, and beside it what a shopper decides on. */
 export function ProductDetail({
@@ -17,6 +25,7 @@ export function ProductDetail({
 }) {
   const group = `/explore?index_group=${encodeURIComponent(article.index_group_name)}`;
   const type = `/explore?category=${encodeURIComponent(article.product_type_name)}`;
+  const state = availability(article);
   return (
     <div className="mx-auto max-w-screen-2xl px-4 pt-6 sm:px-6 lg:px-10">
       <nav aria-label="Breadcrumb" className="text-xs text-stone-600">
@@ -58,12 +67,18 @@ export function ProductDetail({
             >
               {article.prod_name}
             </h1>
-            <Price
-              amount={article.price}
-              currency={article.currency}
-              className="mt-2 block text-xl"
-            />
-            {article.sales_7d > 0 ? (
+            <div className="mt-2 flex flex-wrap items-center gap-3">
+              <Price amount={article.price} currency={article.currency} className="text-xl" />
+              <AvailabilityBadge article={article} />
+            </div>
+            {state !== "available" ? (
+              <Notice className="mt-4" data-testid="unavailable-notice">
+                <a href="#similar" className="underline underline-offset-4">
+                  {UNAVAILABLE[state]}
+                </a>
+              </Notice>
+            ) : null}
+            {article.sales_7d > 0 && state === "available" ? (
               <p className="mt-2 text-sm text-sale">Popular: {article.sales_7d} sold this week</p>
             ) : null}
           </div>

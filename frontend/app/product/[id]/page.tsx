@@ -11,6 +11,7 @@ import { Notice } from "@/components/ui/notice";
 import { getSimilar } from "@/lib/api/catalog";
 import { userMessage } from "@/lib/api/errors";
 import type { ArticleList } from "@/lib/api/types";
+import { availability } from "@/lib/catalog";
 import { loadArticle } from "@/lib/product";
 import { getSession, isDemoSession } from "@/lib/session";
 
@@ -54,6 +55,7 @@ export default async function ProductPage({ params }: Props) {
     })),
     getSimilar(id, { limit: 4, other_groups: true }),
   ]);
+  const available = availability(article) === "available";
   return (
     <>
       <ProductDetail
@@ -65,10 +67,11 @@ export default async function ProductPage({ params }: Props) {
               key={article.article_id}
               articleId={article.article_id}
               canBuy={isDemoSession(session)}
+              available={available}
             />
-          ) : (
+          ) : available ? (
             <SignInToShop />
-          )
+          ) : null
         }
       />
       {session ? <ViewTracker articleId={article.article_id} /> : null}
