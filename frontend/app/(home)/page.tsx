@@ -7,7 +7,7 @@ import { SignInPrompt } from "@/components/home/sign-in-prompt";
 import { ProductGrid } from "@/components/product/product-grid";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
-import { getFeed, getTrending } from "@/lib/api/catalog";
+import { getFeed, getTrending, listArticles } from "@/lib/api/catalog";
 import { getBuyAgain, getRecentlyViewed } from "@/lib/api/customers";
 import { userMessage } from "@/lib/api/errors";
 import { getSession } from "@/lib/session";
@@ -17,11 +17,12 @@ const ROW = 4;
 
 export default async function HomePage() {
   const session = await getSession();
-  const [trending, feed, recent, again] = await Promise.allSettled([
+  const [trending, feed, recent, again, fresh] = await Promise.allSettled([
     getTrending({ limit: 12 }),
     session ? getFeed(session, { limit: 8 }) : Promise.resolve(null),
     session ? getRecentlyViewed(session, { limit: ROW }) : Promise.resolve(null),
     session ? getBuyAgain(session, { limit: ROW }) : Promise.resolve(null),
+    listArticles({ sort: "newest", limit: ROW }),
   ]);
   // Trending is the page's backbone: without it the API is down, and the error page says so.
   if (trending.status === "rejected") throw trending.reason;
@@ -77,6 +78,20 @@ export default async function HomePage() {
           <ProductGrid items={top.slice(0, 8)} reasons label="Trending now" priorityCount={0} />
         ) : (
           <EmptyState title="No sales this week yet" />
+        )}
+      </Section>
+      <Section
+        id="new-arrivals"
+        title="New arrivals"
+        subtitle="Just in: the newest pieces in the shop."
+        action={{ href: "/explore?sort=newest", label: "Shop new arrivals" }}
+      >
+        {fresh.status === "rejected" ? (
+          <Notice variant="error">{userMessage(fresh.reason)}</Notice>
+        ) : fresh.value.items.length > 0 ? (
+          <ProductGrid items={fresh.value.items} label="New arrivals" priorityCount={0} />
+        ) : (
+          <EmptyState title="Nothing new yet" />
         )}
       </Section>
     </>

@@ -25,6 +25,7 @@ function heading(state: FilterState): string {
   if (state.q) return `“${state.q}”`;
   if (state.index_group.length === 1) return state.index_group[0] ?? "Explore";
   if (state.category.length === 1) return state.category[0] ?? "Explore";
+  if (state.sort === "newest") return "New arrivals";
   return "Explore";
 }
 

@@ -20,6 +20,12 @@ export function DepartmentNav({ className }: { className?: string }) {
       >
         Explore all
       </Link>
+      <Link
+        href="/explore?sort=newest"
+        className="whitespace-nowrap px-3 py-3 text-sm outline-none hover:underline focus-visible:ring-2 focus-visible:ring-ink"
+      >
+        New arrivals
+      </Link>
       {DEPARTMENTS.map(([label, group]) => (
         <Link
           key={group}
