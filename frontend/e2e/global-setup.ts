@@ -6,6 +6,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     apiUrl: string;
     webUrl: string;
+    merchandiserKey: string;
   }
 }
 
@@ -17,5 +18,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide("apiUrl", stack.apiUrl);
   project.provide("webUrl", stack.webUrl);
+  project.provide("merchandiserKey", stack.merchandiserKey);
   return stack.stop;
 }

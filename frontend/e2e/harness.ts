@@ -3,7 +3,7 @@
  * `next start` on the production build, each on a free port, and stops both afterwards. Logs go
  * to test-results/ so a failure can be read after the run.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,7 +20,21 @@ const LOGS = join(FRONTEND, "test-results");
 export interface Stack {
   apiUrl: string;
   webUrl: string;
+  /** The merchandiser key the storefront's server acts with (the catalog page). */
+  merchandiserKey: string;
   stop: () => Promise<void>;
+}
+
+/** `python -m api keys create` in the API's database: the key is its output's last line. */
+function createKey(env: Record<string, string>, role: string, name: string): string {
+  const out = execFileSync(
+    join(REPO, ".venv", "bin", "python"),
+    ["-m", "api", "keys", "create", "--role", role, "--name", name],
+    { cwd: REPO, env: { ...process.env, ...env }, encoding: "utf8" },
+  );
+  const key = out.trim().split("\n").pop()?.trim() ?? "";
+  if (!key) throw new Error(`python -m api keys create printed no key:\n${out}`);
+  return key;
 }
 
 export async function freePort(): Promise<number> {
@@ -106,25 +120,28 @@ export async function startStack(): Promise<Stack> {
   const webUrl = `http://127.0.0.1:${webPort}`;
   // A fresh preferences database per run: saved preferences of an earlier run must not leak in.
   const db = join(mkdtempSync(join(tmpdir(), "lookbook-e2e-")), "lookbook.db");
+  const apiEnv = {
+    LOOKBOOK_DATA_DIR: E2E_DATA,
+    LOOKBOOK_INDEX_DIR: E2E_INDEX,
+    LOOKBOOK_DB_PATH: db,
+    // The demo sign-in (a bearer token for any known customer id), as the tests sign in.
+    LOOKBOOK_AUTH__MODE: "demo",
+    // Every test signs in and searches from this one address: limits of their own.
+    LOOKBOOK_RATE_LIMIT__SESSION: "1000/minute",
+    LOOKBOOK_RATE_LIMIT__SEARCH: "1000/minute",
+    LOOKBOOK_RATE_LIMIT__PHOTO_SEARCH: "1000/minute",
+    LOOKBOOK_RATE_LIMIT__WRITE: "1000/minute",
+    HF_HUB_OFFLINE: "1",
+    TRANSFORMERS_OFFLINE: "1",
+  };
+  // The catalog changes of this run go to this run's database, like everything else.
+  const merchandiserKey = createKey(apiEnv, "merchandiser", "storefront-e2e");
   const api = start(
     "api",
     join(REPO, ".venv", "bin", "python"),
     ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", String(apiPort)],
     REPO,
-    {
-      LOOKBOOK_DATA_DIR: E2E_DATA,
-      LOOKBOOK_INDEX_DIR: E2E_INDEX,
-      LOOKBOOK_DB_PATH: db,
-      // The demo sign-in (a bearer token for any known customer id), as the tests sign in.
-      LOOKBOOK_AUTH__MODE: "demo",
-      // Every test signs in and searches from this one address: limits of their own.
-      LOOKBOOK_RATE_LIMIT__SESSION: "1000/minute",
-      LOOKBOOK_RATE_LIMIT__SEARCH: "1000/minute",
-      LOOKBOOK_RATE_LIMIT__PHOTO_SEARCH: "1000/minute",
-      LOOKBOOK_RATE_LIMIT__WRITE: "1000/minute",
-      HF_HUB_OFFLINE: "1",
-      TRANSFORMERS_OFFLINE: "1",
-    },
+    apiEnv,
   );
   const web = start(
     "web",
@@ -138,7 +155,12 @@ export async function startStack(): Promise<Stack> {
       String(webPort),
     ],
     FRONTEND,
-    { LOOKBOOK_API_URL: apiUrl, LOOKBOOK_DATA_DIR: E2E_DATA, NODE_ENV: "production" },
+    {
+      LOOKBOOK_API_URL: apiUrl,
+      LOOKBOOK_DATA_DIR: E2E_DATA,
+      LOOKBOOK_MERCHANDISER_KEY: merchandiserKey,
+      NODE_ENV: "production",
+    },
   );
   const stop = async () => {
     await Promise.all([stopProcess(web), stopProcess(api)]);
@@ -151,5 +173,5 @@ export async function startStack(): Promise<Stack> {
     await stop();
     throw err;
   }
-  return { apiUrl, webUrl, stop };
+  return { apiUrl, webUrl, merchandiserKey, stop };
 }
