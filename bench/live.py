@@ -42,6 +42,7 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -485,10 +486,27 @@ async def _catalog_served(args: argparse.Namespace, base: str, key: str) -> Any:
     return quiet, rows, seen
 
 
-def _overlay_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, list[float]]:
-    """Uncached browse pages and feeds in this process, on a private copy of the version:
-    before and after ``args.overlay`` changes were applied, and browse pages without the
-    availability filter (what leaving unavailable articles out costs)."""
+def _scratch_index(index: Path, dst: Path) -> Path:
+    """A copy of the published version under ``dst`` (its own store folder; the models are
+    linked): an index the overlay may change without touching ``index``."""
+    version = (index / "store" / "CURRENT").read_text().strip()
+    (dst / "store" / "versions").mkdir(parents=True)
+    src = index / "store" / "versions" / version
+    cmd = ["cp", "-a", "--sparse=always", str(src), str(dst / "store" / "versions" / version)]
+    subprocess.run(cmd, check=True)
+    (dst / "store" / "CURRENT").write_text(version)
+    (dst / "models").symlink_to((index / "models").resolve())
+    return dst
+
+
+def _overlay_cost(
+    args: argparse.Namespace, customers: list[str], n_changes: int
+) -> dict[str, list[float]]:
+    """Uncached browse pages and feeds in this process on two copies of the version, one
+    without changes and one with ``n_changes`` changes applied (prices, a tenth out of
+    stock, ten new articles), the same requests on both, interleaved (so drift in the machine
+    falls on both alike); and browse pages without the availability filter."""
+    import shutil
     import tempfile
 
     import pandas as pd
@@ -501,52 +519,73 @@ def _overlay_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, l
     from ranking.index import LiveIndex
     from ranking.request import ListFilters, Page
 
-    tmp = Path(tempfile.mkdtemp(prefix="lookbook-catalog-"))
-    settings = Settings(
-        index_dir=args.index, data_dir=args.data, db_path=tmp / "x.db", private_index=True
-    )
-    changes = open_changes(settings.db_path)
-    live = LiveIndex(settings, open_store(settings), changes)
-    snap = live.snapshot()
+    tmp = Path(tempfile.mkdtemp(prefix="lookbook-catalog-", dir=args.index.parent))
+    lives, snaps = [], []
+    for name in ("plain", "changed"):
+        settings = Settings(
+            index_dir=_scratch_index(args.index, tmp / name),
+            data_dir=args.data,
+            db_path=tmp / name / "x.db",
+        )
+        changes = open_changes(settings.db_path)
+        live = LiveIndex(settings, open_store(settings), changes)
+        lives.append((live, changes))
+        snaps.append(live.snapshot())
     rng = random.Random(args.seed)
-    categories = _categories(args.data)
-    sample = customers[: args.trials]
-    pages = [ListFilters(category=(rng.choice(categories),)) for _ in range(args.trials)]
-
-    def measure(tag: str, snap: Any, out: dict[str, list[float]]) -> None:
-        for _ in range(2):  # the first pass warms the pages and masks in
-            for f, cid in zip(pages, sample, strict=False):
-                for name, flt in ((tag, f), (f"{tag}, all articles", _everything(f))):
-                    t0 = time.perf_counter()
-                    browsing.browse(
-                        snap, settings, flt, q_vec=None, sort="relevance", limit=24, offset=0
-                    )
-                    out.setdefault(f"browse: {name}", []).append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                feed(snap, settings, cid, None, ListFilters(), Page(12, 0, True))
-                out.setdefault(f"feed: {tag}", []).append(time.perf_counter() - t0)
-
-    cases: dict[str, list[float]] = {}
-    measure("no changes", snap, cases)
     articles = _articles(args.data)
-    arts = pd.read_csv(args.data / "articles.csv", dtype=str, nrows=10)
-    batch = [
+    batch: list[Any] = [
         (p["article_id"], "patch", {k: v for k, v in p.items() if k != "article_id"})
-        for p in _patches(rng, articles, args.overlay)
+        for p in _patches(rng, articles, n_changes)
     ]
+    arts = pd.read_csv(args.data / "articles.csv", dtype=str, nrows=10)
     for i, row in enumerate(arts.to_dict("records")):
         aid = f"{9_300_000_000 + i:010d}"
-        fields, problems = check_change("put", aid, _put_body(row), snap.taxonomy, False)
+        fields, problems = check_change("put", aid, _put_body(row), snaps[1].taxonomy, False)
         assert not problems, problems
         batch.append((aid, "put", fields))
     t0 = time.perf_counter()
-    changes.append(batch, "bench")
-    snap = live.catch_up()
+    lives[1][1].append(batch, "bench")
+    snaps[1] = lives[1][0].catch_up()
     applied = time.perf_counter() - t0
-    measure(f"{args.overlay:,} changes applied", snap, cases)
-    live.close()
-    changes.close()
-    out = {k: v[len(v) // 2 :] for k, v in cases.items()}
+
+    categories = _categories(args.data)
+    pages = [ListFilters(category=(rng.choice(categories),)) for _ in range(args.trials)]
+    sample = customers[: args.trials]
+    cases: dict[str, list[float]] = {}
+
+    def timed(name: str, call: Any) -> None:
+        t0 = time.perf_counter()
+        call()
+        cases.setdefault(name, []).append(time.perf_counter() - t0)
+
+    tags = ("no changes", f"{n_changes:,} changes applied")
+    for round_ in range(3):  # the first round warms the pages and masks in
+        for i, (f, cid) in enumerate(zip(pages, sample, strict=False)):
+            order = (0, 1) if (i + round_) % 2 == 0 else (1, 0)
+            for k in order:
+                snap, tag = snaps[k], tags[k]
+                settings = lives[k][0].settings
+                everything = _everything(f)
+                for flt, label in ((f, tag), (everything, f"{tag}, all articles")):
+                    timed(
+                        f"browse: {label}",
+                        lambda flt=flt, snap=snap, settings=settings: browsing.browse(
+                            snap, settings, flt, q_vec=None, sort="relevance", limit=24, offset=0
+                        ),
+                    )
+                timed(
+                    f"feed: {tag}",
+                    lambda snap=snap, settings=settings, cid=cid: feed(
+                        snap, settings, cid, None, ListFilters(), Page(12, 0, True)
+                    ),
+                )
+        if round_ == 0:
+            cases.clear()
+    for live, changes in lives:
+        live.close()
+        changes.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    out = dict(cases)
     out["apply"] = [applied]
     return out
 
@@ -599,7 +638,12 @@ def main() -> int:
         default=[500.0],
         help="paced catalog change rows, changes a second (comma-separated)",
     )
-    p.add_argument("--overlay", type=int, default=2000, help="changes for the overlay cost")
+    p.add_argument(
+        "--overlay",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[2000, 5000, 20000],
+        help="changed articles for the overlay's cost (comma-separated)",
+    )
     p.add_argument(
         "--part",
         choices=["all", "events", "catalog"],
@@ -688,7 +732,7 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    cost = _overlay_cost(args, customers)
+    costs = {n: _overlay_cost(args, customers, n) for n in args.overlay}
     table = Table(title=f"Live catalog at {args.index} ({args.workers} API processes)")
     for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
         table.add_column(col, justify="left" if col == "measure" else "right")
@@ -723,31 +767,32 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
         f"{_ms(seen, 99):.1f}",
         f"{len(seen)}",
     )
-    table.add_row(
-        f"in process: apply {args.overlay:,} changes (+10 new articles) at once",
-        f"{cost['apply'][0] * 1000:.0f} ms",
-        "",
-        "",
-        "1",
-    )
-    for kind in ("browse", "feed"):
-        base = statistics.median(cost[f"{kind}: no changes"])
-        for name, values in cost.items():
-            if not name.startswith(kind):
-                continue
-            added = (statistics.median(values) - base) * 1000
-            table.add_row(
-                f"in process, {name}",
-                "" if name.endswith("no changes") else f"{added:+.2f} ms at p50",
-                f"{_ms(values, 50):.2f}",
-                f"{_ms(values, 99):.2f}",
-                f"{len(values)}",
-            )
+    for n, cost in costs.items():
+        table.add_row(
+            f"in process: apply {n:,} changes (+10 new articles) at once",
+            f"{cost['apply'][0] * 1000:.0f} ms",
+            "",
+            "",
+            "1",
+        )
+        for kind in ("browse", "feed"):
+            base = statistics.median(cost[f"{kind}: no changes"])
+            for name, values in cost.items():
+                if not name.startswith(kind):
+                    continue
+                added = (statistics.median(values) - base) * 1000
+                table.add_row(
+                    f"  in process, {name}",
+                    "" if name.endswith("no changes") else f"{added:+.2f} ms at p50",
+                    f"{_ms(values, 50):.2f}",
+                    f"{_ms(values, 99):.2f}",
+                    f"{len(values)}",
+                )
     console.print(table)
-    _plot_catalog(rows, seen, cost, OUT / "live-catalog.png")
+    _plot_catalog(rows, seen, costs, OUT / "live-catalog.png")
 
 
-def _plot_catalog(rows: list[Any], seen: list[float], cost: Any, path: Path) -> None:
+def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -769,11 +814,20 @@ def _plot_catalog(rows: list[Any], seen: list[float], cost: Any, path: Path) -> 
     axes[1].hist(np.array(seen) * 1000, bins=40, color="tab:purple")
     axes[1].set_title("visibility: change 2xx → every process serves it")
     axes[1].set_xlabel("ms (target p99 < 2000)")
-    names = [n for n in cost if n != "apply"]
-    axes[2].boxplot([np.array(cost[n]) * 1000 for n in names], showfliers=False)
-    axes[2].set_xticks(range(1, len(names) + 1), names, fontsize=6, rotation=20, ha="right")
-    axes[2].set_title("uncached pages in process, before and after the overlay")
-    axes[2].set_ylabel("ms")
+    sizes = sorted(cost)
+    for kind, colour in (("browse", "tab:blue"), ("feed", "tab:orange")):
+        added = []
+        for n in sizes:
+            changed = next(k for k in cost[n] if k.startswith(f"{kind}: {n:,}") and "all" not in k)
+            base = statistics.median(cost[n][f"{kind}: no changes"])
+            added.append((statistics.median(cost[n][changed]) - base) * 1000)
+        axes[2].plot(sizes, added, "o-", color=colour, label=f"uncached {kind}")
+    axes[2].axhline(0.5, color="grey", linestyle=":", label="target +0.5 ms")
+    axes[2].set_xscale("log")
+    axes[2].set_xlabel("articles changed since the build")
+    axes[2].set_ylabel("added latency at p50, ms")
+    axes[2].legend(fontsize=7)
+    axes[2].set_title("what the overlay costs, in process")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -22,6 +22,7 @@ shopper-facing list leaves out (`ranking.request.to_store`).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -95,6 +96,13 @@ def payload_fields(fields: Mapping[str, Any], multiplier: float) -> dict[str, An
     return out
 
 
+def _same(key: str, before: Any, after: Any, multiplier: float) -> bool:
+    """Whether a field keeps its value (a price to the shop's cent)."""
+    if key == "price" and before is not None:
+        return round(float(before) * multiplier, 2) == round(float(after) * multiplier, 2)
+    return bool(before == after)
+
+
 class Applied:
     """What one run of changes did: the store changes, the columns' new slim rows, the
     overlay's new vectors and the removed ids."""
@@ -121,6 +129,7 @@ def plan_changes(
     }  # full payloads
     multiplier = settings.shop.price_multiplier
     to_encode: list[tuple[int, dict[str, Any], dict[str, Any] | None, bool]] = []
+    same_payload: dict[str, list[int]] = {}
     for article_id, state in states.items():
         pid = pid_of[article_id]
         before = current.get(pid)
@@ -136,14 +145,27 @@ def plan_changes(
             continue
         if before is None:
             continue  # a patch of an article this version does not have (a build removed it)
+        # Only what differs: a stock feed re-states most articles as they are, and every
+        # point the engine updates leaves its indexed segment for an unindexed one.
+        given = {
+            k: v for k, v in given.items() if not _same(k, before.payload.get(k), v, multiplier)
+        }
         payload = {**before.payload, **given}
         payload["availability"] = availability(payload)
-        if any(k in state.fields for k in (*TEXT_FIELDS, "image")):
+        if payload["availability"] != before.payload.get("availability", AVAILABLE):
+            given["availability"] = payload["availability"]
+        if not given:
+            continue
+        if any(k in given for k in (*TEXT_FIELDS, "image_upload")):
             to_encode.append((pid, payload, before.payload, False))
         else:
-            changed = {k: payload[k] for k in (*given, "availability")}
-            out.store.append(SetPayload((pid,), changed))
+            changed = {k: payload[k] for k in given}
+            same_payload.setdefault(json.dumps(changed, sort_keys=True), []).append(pid)
             out.slim[pid] = {k: v for k, v in changed.items() if k in _SLIM}
+    # One engine operation for the articles a change sets alike (a stock feed's runs of
+    # "out of stock"): an update costs the engine a quarter of a millisecond, however few ids.
+    for body, pids in same_payload.items():
+        out.store.append(SetPayload(tuple(pids), json.loads(body)))
     if to_encode:
         _encode(snap, to_encode, out, uploads)
     return out

@@ -202,9 +202,11 @@ class StoreReader(ABC):
 
     @abstractmethod
     def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
-        """Apply ``changes`` in order to what this reader serves, durably: the Edge shard this
-        reader opened (a process's private copy, or the version's folder when it has none), or
-        the server's collection (which every replica reads)."""
+        """Apply ``changes`` in order to what this reader serves: the Edge shard this reader
+        opened (a process's private copy, or the version's folder when it has none), or the
+        server's collection (which every replica reads). The live catalog's log is the
+        durable record: whoever opens a version applies it again from the version's
+        ``catalog_seq``, so an Edge shard is not flushed for each change (it is on close)."""
 
     @abstractmethod
     def close(self) -> None:

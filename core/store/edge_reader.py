@@ -235,7 +235,6 @@ class EdgeReader(PagedScroll, StoreReader):
             else:
                 raise TypeError(f"not a store change: {change!r}")
             shard.update(op)
-        shard.flush()
 
     def close(self) -> None:
         for name in list(self._shards):

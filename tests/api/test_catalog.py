@@ -432,3 +432,20 @@ def test_only_merchandisers_and_services_write_and_each_write_is_audited(
     assert api.patch(url, json={"price": 3}, headers=keys["merchandiser"]).status_code == 200
     audit = api.get("/admin/audit?limit=5", headers=keys["admin"]).json()["items"]
     assert any(e["path"] == url and e["method"] == "PATCH" and e["status"] == 200 for e in audit)
+
+
+def test_a_change_that_restates_an_article_as_it_is_touches_nothing_served(
+    api: TestClient, keys: dict[str, dict[str, str]], articles: pd.DataFrame
+) -> None:
+    """A stock feed re-states most articles as they are: the log takes it, the engine and the
+    columns are left alone (an engine update moves a point out of its indexed segment)."""
+    aid = articles.iloc[81]["article_id"]
+    price = api.get(f"/articles/{aid}").json()["price"]
+    before = api.app.state.index.snapshot()  # type: ignore[attr-defined]
+    r = api.patch(
+        f"/admin/articles/{aid}", json={"price": price, "in_stock": True}, headers=keys["service"]
+    )
+    assert r.status_code == 200
+    after = api.app.state.index.snapshot()  # type: ignore[attr-defined]
+    assert after.catalog_seq == r.json()["seq"] > before.catalog_seq
+    assert after.columns is before.columns and after.vectors is before.vectors
