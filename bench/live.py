@@ -58,6 +58,8 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 MIX = (("view", 0.80), ("add_to_cart", 0.15), ("purchase", 0.05))
+#: The unchanged copy's label in the run beside the re-indexed one.
+REINDEX_BASE = "no changes (re-index run)"
 
 
 def _customers(index: Path, n: int, seed: int) -> list[str]:
@@ -511,8 +513,8 @@ def _overlay_cost(
 
     import pandas as pd
 
-    from core.changes import check_change, open_changes
-    from core.settings import Settings
+    from core.changes import check_change, open_changes, put_fields
+    from core.settings import LiveSettings, Settings
     from core.store import open_store
     from ranking import browse as browsing
     from ranking.feed import feed
@@ -526,6 +528,8 @@ def _overlay_cost(
             index_dir=_scratch_index(args.index, tmp / name),
             data_dir=args.data,
             db_path=tmp / name / "x.db",
+            private_index=True,  # as `api serve` runs: a re-index needs the version's copy
+            live=LiveSettings(reindex_after=0),  # re-indexed below, when measured
         )
         changes = open_changes(settings.db_path)
         live = LiveIndex(settings, open_store(settings), changes)
@@ -540,7 +544,8 @@ def _overlay_cost(
     arts = pd.read_csv(args.data / "articles.csv", dtype=str, nrows=10)
     for i, row in enumerate(arts.to_dict("records")):
         aid = f"{9_300_000_000 + i:010d}"
-        fields, problems = check_change("put", aid, _put_body(row), snaps[1].taxonomy, False)
+        body = put_fields(row, price=29.99)
+        fields, problems = check_change("put", aid, body, snaps[1].taxonomy, False)
         assert not problems, problems
         batch.append((aid, "put", fields))
     t0 = time.perf_counter()
@@ -551,58 +556,59 @@ def _overlay_cost(
     categories = _categories(args.data)
     pages = [ListFilters(category=(rng.choice(categories),)) for _ in range(args.trials)]
     sample = customers[: args.trials]
-    cases: dict[str, list[float]] = {}
 
-    def timed(name: str, call: Any) -> None:
-        t0 = time.perf_counter()
-        call()
-        cases.setdefault(name, []).append(time.perf_counter() - t0)
+    def measure(tags: tuple[str, str]) -> dict[str, list[float]]:
+        """Both snapshots, each request on both in turn (either first), after a warm-up."""
+        cases: dict[str, list[float]] = {}
 
-    tags = ("no changes", f"{n_changes:,} changes applied")
-    for round_ in range(3):  # the first round warms the pages and masks in
-        for i, (f, cid) in enumerate(zip(pages, sample, strict=False)):
-            order = (0, 1) if (i + round_) % 2 == 0 else (1, 0)
-            for k in order:
-                snap, tag = snaps[k], tags[k]
-                settings = lives[k][0].settings
-                everything = _everything(f)
-                for flt, label in ((f, tag), (everything, f"{tag}, all articles")):
+        def timed(name: str, call: Any) -> None:
+            t0 = time.perf_counter()
+            call()
+            cases.setdefault(name, []).append(time.perf_counter() - t0)
+
+        for round_ in range(3):  # the first round warms the pages and masks in
+            if round_ == 1:
+                cases.clear()
+            for i, (f, cid) in enumerate(zip(pages, sample, strict=False)):
+                for k in (0, 1) if (i + round_) % 2 == 0 else (1, 0):
+                    snap, tag = snaps[k], tags[k]
+                    settings = lives[k][0].settings
+                    pair = [(f, tag), (_everything(f), f"{tag}, all articles")]
+                    # Either may go first: the second finds the first's masks cached.
+                    for flt, label in pair if (i + round_) % 2 == 0 else pair[::-1]:
+                        timed(
+                            f"browse: {label}",
+                            lambda flt=flt, snap=snap, settings=settings: browsing.browse(
+                                snap,
+                                settings,
+                                flt,
+                                q_vec=None,
+                                sort="relevance",
+                                limit=24,
+                                offset=0,
+                            ),
+                        )
                     timed(
-                        f"browse: {label}",
-                        lambda flt=flt, snap=snap, settings=settings: browsing.browse(
-                            snap, settings, flt, q_vec=None, sort="relevance", limit=24, offset=0
+                        f"feed: {tag}",
+                        lambda snap=snap, settings=settings, cid=cid: feed(
+                            snap, settings, cid, None, ListFilters(), Page(12, 0, True)
                         ),
                     )
-                timed(
-                    f"feed: {tag}",
-                    lambda snap=snap, settings=settings, cid=cid: feed(
-                        snap, settings, cid, None, ListFilters(), Page(12, 0, True)
-                    ),
-                )
-        if round_ == 0:
-            cases.clear()
+        return cases
+
+    out = measure(("no changes", f"{n_changes:,} changes applied"))
+    t0 = time.perf_counter()
+    snaps[1] = lives[1][0].reindex_now()
+    reindexed = time.perf_counter() - t0
+    # Against a baseline measured alongside it (the machine drifts between runs).
+    out |= measure((REINDEX_BASE, f"{n_changes:,} changes, re-indexed"))
     for live, changes in lives:
         live.close()
         changes.close()
     shutil.rmtree(tmp, ignore_errors=True)
-    out = dict(cases)
     out["apply"] = [applied]
+    out["reindex"] = [reindexed]
     return out
-
-
-def _put_body(row: dict[str, Any]) -> dict[str, Any]:
-    """A new article's fields from an articles.csv row (codes only: names follow from them)."""
-    from core.catalog import ARTICLES, Kind
-    from core.taxonomy import CODE_NAMES, GROUP_OF
-
-    names = {*CODE_NAMES.values(), *GROUP_OF.values(), "article_id"}
-    body: dict[str, Any] = {
-        c.name: int(row[c.name]) if c.kind is Kind.INT else row[c.name]
-        for c in ARTICLES.columns
-        if c.name not in names
-    }
-    desc = row.get("detail_desc")
-    return body | {"detail_desc": desc if isinstance(desc, str) else "", "price": 29.99}
 
 
 def _everything(f: Any) -> Any:
@@ -613,6 +619,20 @@ def _everything(f: Any) -> Any:
 
 def _ms(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
+
+
+def _table(title: str) -> Table:
+    table = Table(title=title)
+    for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    return table
+
+
+def _row(table: Table, measure: str, value: str, values: list[float], n: str = "") -> None:
+    """A row of latencies (seconds) at p50 and p99."""
+    table.add_row(
+        measure, value, f"{_ms(values, 50):.1f}", f"{_ms(values, 99):.1f}", n or f"{len(values):,}"
+    )
 
 
 def main() -> int:
@@ -646,16 +666,16 @@ def main() -> int:
     )
     p.add_argument(
         "--part",
-        choices=["all", "events", "catalog"],
+        choices=["all", "events", "catalog", "overlay"],
         default="all",
-        help="the live events' rows, the live catalog's, or both",
+        help="the live events' rows, the live catalog's (overlay: only its in-process rows), both",
     )
     args = p.parse_args()
     console = Console()
     customers = _customers(args.index, 2 * args.trials + 2000, args.seed)
-    if args.part in ("all", "catalog"):
+    if args.part in ("all", "catalog", "overlay"):
         _catalog(args, console, customers)
-    if args.part == "catalog":
+    if args.part in ("catalog", "overlay"):
         return 0
     db = args.index.parent / f"live-{int(time.time())}.db"
     port = _free_port()
@@ -670,38 +690,23 @@ def main() -> int:
         proc.wait(timeout=60)
     cost = _fold_in_cost(args, customers)
 
-    table = Table(title=f"Live events at {args.index} ({args.workers} API processes)")
-    for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
-    table.add_row(
-        f"uncached feed alone ({args.reads:g}/s open loop)",
-        "",
-        f"{_ms(quiet, 50):.1f}",
-        f"{_ms(quiet, 99):.1f}",
-        f"{len(quiet):,}",
-    )
+    table = _table(f"Live events at {args.index} ({args.workers} API processes)")
+    _row(table, f"uncached feed alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
         how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
-        table.add_row(
+        _row(
+            table,
             f"ingest {how}, batches of {args.batch}",
             f"{r['events'] / r['seconds']:,.0f} events/s",
-            f"{_ms(r['batch_s'], 50):.1f}",
-            f"{_ms(r['batch_s'], 99):.1f}",
+            r["batch_s"],
             f"{len(r['batch_s']):,} batches, {r['errors']} errors",
         )
-        table.add_row(
-            f"  uncached feed meanwhile ({args.reads:g}/s)",
-            "",
-            f"{_ms(r['reads'], 50):.1f}",
-            f"{_ms(r['reads'], 99):.1f}",
-            f"{len(r['reads']):,}",
-        )
-    table.add_row(
+        _row(table, f"  uncached feed meanwhile ({args.reads:g}/s)", "", r["reads"])
+    _row(
+        table,
         f"freshness: purchase 2xx → feed without it (ingest {args.rate[0]:,.0f}/s)",
         f"reads needed: max {max(polls)}",
-        f"{_ms(fresh, 50):.1f}",
-        f"{_ms(fresh, 99):.1f}",
-        f"{len(fresh)}",
+        fresh,
     )
     for kind in ("customer", "feed"):
         base = statistics.median(cost[f"{kind}: no events"])
@@ -723,50 +728,42 @@ def main() -> int:
 
 def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -> None:
     """The live catalog's rows (issue 16): changes/s, visibility, the overlay's cost."""
-    db = args.index.parent / f"catalog-{int(time.time())}.db"
-    port = _free_port()
-    proc = start_api(args.index, args.data, port, args.workers, db=db)
-    try:
-        key = service_key(db)
-        quiet, rows, seen = asyncio.run(_catalog_served(args, f"http://127.0.0.1:{port}", key))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    quiet: list[float] = []
+    rows: list[Any] = []
+    seen: list[float] = []
+    if args.part != "overlay":
+        db = args.index.parent / f"catalog-{int(time.time())}.db"
+        port = _free_port()
+        proc = start_api(args.index, args.data, port, args.workers, db=db)
+        try:
+            key = service_key(db)
+            base = f"http://127.0.0.1:{port}"
+            quiet, rows, seen = asyncio.run(_catalog_served(args, base, key))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
     costs = {n: _overlay_cost(args, customers, n) for n in args.overlay}
-    table = Table(title=f"Live catalog at {args.index} ({args.workers} API processes)")
-    for col in ("measure", "value", "p50 ms", "p99 ms", "n"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
-    table.add_row(
-        f"uncached browse alone ({args.reads:g}/s open loop)",
-        "",
-        f"{_ms(quiet, 50):.1f}",
-        f"{_ms(quiet, 99):.1f}",
-        f"{len(quiet):,}",
-    )
+    table = _table(f"Live catalog at {args.index} ({args.workers} API processes)")
+    if quiet:
+        _row(table, f"uncached browse alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
         how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
-        table.add_row(
+        _row(
+            table,
             f"price/stock changes {how}, batches of {args.batch}",
             f"{r['changes'] / r['seconds']:,.0f} changes/s",
-            f"{_ms(r['batch_s'], 50):.1f}",
-            f"{_ms(r['batch_s'], 99):.1f}",
+            r["batch_s"],
             f"{len(r['batch_s']):,} batches, {r['errors']} errors",
         )
-        table.add_row(
-            f"  uncached browse meanwhile ({args.reads:g}/s)",
-            "",
-            f"{_ms(r['reads'], 50):.1f}",
-            f"{_ms(r['reads'], 99):.1f}",
-            f"{len(r['reads']):,}",
+        _row(table, f"  uncached browse meanwhile ({args.reads:g}/s)", "", r["reads"])
+    if seen:
+        _row(
+            table,
+            f"visibility: change 2xx → served by all {args.workers} processes "
+            f"(changes {args.catalog_rate[0]:,.0f}/s)",
+            f"max {max(seen) * 1000:.0f} ms",
+            seen,
         )
-    table.add_row(
-        f"visibility: change 2xx → served by all {args.workers} processes "
-        f"(changes {args.catalog_rate[0]:,.0f}/s)",
-        f"max {max(seen) * 1000:.0f} ms",
-        f"{_ms(seen, 50):.1f}",
-        f"{_ms(seen, 99):.1f}",
-        f"{len(seen)}",
-    )
     for n, cost in costs.items():
         table.add_row(
             f"in process: apply {n:,} changes (+10 new articles) at once",
@@ -775,15 +772,25 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
             "",
             "1",
         )
+        table.add_row(
+            f"in process: a fresh copy with the {n:,} changes indexed (another process)",
+            f"{cost['reindex'][0]:.0f} s",
+            "",
+            "",
+            "1",
+        )
         for kind in ("browse", "feed"):
-            base = statistics.median(cost[f"{kind}: no changes"])
             for name, values in cost.items():
                 if not name.startswith(kind):
                     continue
+                run = REINDEX_BASE if "re-index" in name else "no changes"
+                base = statistics.median(cost[f"{kind}: {run}"])
                 added = (statistics.median(values) - base) * 1000
                 table.add_row(
                     f"  in process, {name}",
-                    "" if name.endswith("no changes") else f"{added:+.2f} ms at p50",
+                    ""
+                    if name.endswith(("no changes", REINDEX_BASE))
+                    else f"{added:+.2f} ms at p50",
                     f"{_ms(values, 50):.2f}",
                     f"{_ms(values, 99):.2f}",
                     f"{len(values)}",
@@ -816,12 +823,16 @@ def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path
     axes[1].set_xlabel("ms (target p99 < 2000)")
     sizes = sorted(cost)
     for kind, colour in (("browse", "tab:blue"), ("feed", "tab:orange")):
-        added = []
-        for n in sizes:
-            changed = next(k for k in cost[n] if k.startswith(f"{kind}: {n:,}") and "all" not in k)
-            base = statistics.median(cost[n][f"{kind}: no changes"])
-            added.append((statistics.median(cost[n][changed]) - base) * 1000)
-        axes[2].plot(sizes, added, "o-", color=colour, label=f"uncached {kind}")
+        for state, run, style in (
+            ("changes applied", "no changes", "o-"),
+            ("changes, re-indexed", REINDEX_BASE, "s--"),
+        ):
+            added = []
+            for n in sizes:
+                changed = cost[n][f"{kind}: {n:,} {state}"]
+                base = statistics.median(cost[n][f"{kind}: {run}"])
+                added.append((statistics.median(changed) - base) * 1000)
+            axes[2].plot(sizes, added, style, color=colour, label=f"uncached {kind}, {state}")
     axes[2].axhline(0.5, color="grey", linestyle=":", label="target +0.5 ms")
     axes[2].set_xscale("log")
     axes[2].set_xlabel("articles changed since the build")

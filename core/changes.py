@@ -270,3 +270,20 @@ def check_change(
     if not problems:
         fields.update(taxonomy.names_of(fields))
     return fields, problems
+
+
+def put_fields(row: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """The fields of a put from an articles.csv row (codes only: the names follow from them),
+    with ``changes`` on top (a price is needed: articles.csv has none)."""
+    from core.catalog import ARTICLES, Kind
+    from core.taxonomy import CODE_NAMES, GROUP_OF
+
+    names = {*CODE_NAMES.values(), *GROUP_OF.values(), "article_id"}
+    body: dict[str, Any] = {
+        c.name: int(row[c.name]) if c.kind is Kind.INT else row[c.name]
+        for c in ARTICLES.columns
+        if c.name not in names
+    }
+    desc = row.get("detail_desc")
+    body["detail_desc"] = desc if isinstance(desc, str) else ""
+    return body | changes

@@ -137,6 +137,13 @@ class LiveSettings(BaseModel):
         "who has bought two colours of one product, else down (off by default: on the demo "
         "world's test week every non-zero step lowered MAP@12, see docs/live.md)",
     )
+    reindex_after: int = Field(
+        2000,
+        ge=0,
+        description="catalog changes written to a process's Edge copy before it makes a fresh, "
+        "indexed copy in the background (changed points are scanned by every search until "
+        "then; 0: never)",
+    )
 
 
 class Settings(BaseSettings):

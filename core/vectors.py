@@ -94,6 +94,7 @@ class ArticleVectors:
         #: Text and image vectors given since the build (the live catalog's new or re-described
         #: articles): point id → signal → unit row (NaN: none), in front of the matrices.
         self._overlay: dict[int, dict[str, npt.NDArray[np.float64]]] = {}
+        self._overlay_ids = np.array([], dtype=np.int64)
 
     def with_rows(self, rows: Mapping[int, Mapping[str, Sequence[float] | None]]) -> ArticleVectors:
         """A copy that answers ``rows`` (point id → ``text``/``image`` vector, None: none) for
@@ -103,6 +104,7 @@ class ArticleVectors:
         out = ArticleVectors.__new__(ArticleVectors)
         out.__dict__.update(self.__dict__)
         out._overlay = dict(self._overlay)
+        out._overlay_ids = np.array([], dtype=np.int64)
         for pid, by_signal in rows.items():
             entry = dict(out._overlay.get(int(pid), {}))
             for signal, vec in by_signal.items():
@@ -113,16 +115,18 @@ class ArticleVectors:
                 norm = float(np.linalg.norm(row)) if vec is not None else 0.0
                 entry[signal] = row / norm if norm else np.full(dim, np.nan)
             out._overlay[int(pid)] = entry
+        out._overlay_ids = np.array(sorted(out._overlay), dtype=np.int64)
         return out
 
     def _overlaid(self, signal: str, ids: Sequence[int]) -> list[tuple[int, Any]]:
         """(position, row) of the ``ids`` the overlay answers for ``signal``."""
         if not self._overlay or signal not in COSINE:
             return []
+        hits = np.flatnonzero(find_sorted(self._overlay_ids, np.asarray(ids, dtype=np.int64)) >= 0)
         found = []
-        for i, pid in enumerate(ids):
-            entry = self._overlay.get(int(pid))
-            if entry is not None and signal in entry:
+        for i in hits.tolist():
+            entry = self._overlay[int(ids[i])]
+            if signal in entry:
                 found.append((i, entry[signal]))
         return found
 

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
 #: How often a process looks for new catalog changes (one indexed SQLite read).
 CATALOG_EVERY_S = 0.1
+#: How long a reader replaced by a fresh copy stays open for the requests still holding it.
+RETIRE_S = 30.0
 
 
 @dataclass
@@ -72,6 +74,12 @@ class Snapshot:
             if name in self.__dict__:
                 out.__dict__[name] = self.__dict__[name]
         out._lock = self._lock
+        return out
+
+    def with_reader(self, reader: StoreReader) -> Snapshot:
+        """This snapshot served from another reader of the same version (a fresh copy)."""
+        out = self.with_catalog(self.columns, self.vectors, self.catalog_seq)
+        out.reader = reader
         return out
 
     @property
@@ -161,6 +169,9 @@ class LiveIndex:
         self._checked = 0.0
         self._refused: set[str] = set()
         self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
+        self._reindexing: threading.Thread | None = None
+        #: Fresh, indexed copies swapped in so far (the live catalog's re-index).
+        self.reindexes = 0
 
     def snapshot(self) -> Snapshot:
         """The snapshot to serve this request from; raises IndexNotReady if none is published."""
@@ -218,6 +229,56 @@ class LiveIndex:
         changes = self.changes.since(snap.catalog_seq)
         uploads = uploads_dir(self.settings.db_path)
         self._current = apply_changes(snap, changes, self.settings, uploads)
+        self._maybe_reindex(self._current)
+
+    def _maybe_reindex(self, snap: Snapshot) -> None:
+        """Start a fresh, indexed copy of the engine in the background once enough points were
+        written to this one (under the lock)."""
+        after = self.settings.live.reindex_after
+        written = getattr(snap.reader, "written", 0)
+        if not after or written < after:
+            return
+        if self._reindexing is not None and self._reindexing.is_alive():
+            return
+        self._reindexing = threading.Thread(
+            target=self._reindex, args=(snap.reader,), name="reindex", daemon=True
+        )
+        self._reindexing.start()
+
+    def reindex_now(self) -> Snapshot:
+        """Make and swap in the fresh, indexed copy now, in this thread (benchmarks, tools);
+        the snapshot served afterwards."""
+        self._reindex(self.snapshot().reader)
+        return self.snapshot()
+
+    def _reindex(self, reader: StoreReader) -> None:
+        """Swap in a fresh copy of ``reader``'s version with its changes indexed (made by
+        another process), with the changes applied meanwhile; ``reader`` closes once the
+        requests still holding it had time to finish."""
+        try:
+            fresh = self.store.reindexed(reader)
+        except Exception:
+            log.exception("re-indexing the live catalog's changes failed; serving on")
+            return
+        if fresh is None:
+            return
+        done = len(getattr(fresh, "journal", ()))
+        with self._lock:
+            snap = self._current
+            if snap is None or snap.reader is not reader:  # a new version came meanwhile
+                fresh.close()
+                return
+            later = list(getattr(reader, "journal", ()))[done:]
+            if later:
+                fresh.apply("articles", later)
+            self._current = snap.with_reader(fresh)
+            self.reindexes += 1
+        log.info(
+            "serving a fresh indexed copy of %s (%d changes after it)", snap.version, len(later)
+        )
+        retire = threading.Timer(RETIRE_S, reader.close)
+        retire.daemon = True
+        retire.start()
 
     def _switch(self, version: str) -> None:
         models_dir = self.settings.index_dir / "models" / version

@@ -275,5 +275,12 @@ class Store(ABC):
     def versions(self) -> list[str]:
         """Every complete version present, oldest first."""
 
+    def reindexed(self, reader: StoreReader) -> StoreReader | None:
+        """A new reader of ``reader``'s version, with the live changes ``reader`` applied so
+        far written to it and indexed, made without blocking ``reader``'s users; None where
+        the engine indexes changed points itself (a Qdrant server optimizes in the background)
+        or the store cannot."""
+        return None
+
     def close(self) -> None:  # noqa: B027  (optional hook: most stores hold nothing)
         """Release what the store itself holds (a server connection it opened)."""

@@ -18,7 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,12 +29,14 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from core.errors import BuildError, IndexNotReady, NotFound
+from core.errors import BuildError, IndexNotReady, NotFound, StoreUnavailable
 from core.store.base import (
+    ARTICLES,
     Collection,
     CollectionSpec,
     Point,
     Store,
+    StoreReader,
     StoreWriter,
     check_counts,
 )
@@ -40,6 +45,8 @@ from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
 
 log = logging.getLogger(__name__)
+#: Where `python -m core...` runs from (the re-index process imports this project).
+_ROOT = Path(__file__).resolve().parents[2]
 
 MARKER = "COMPLETE.json"
 #: HNSW graph degree and build beam. Denser than Qdrant's defaults (16, 100): catalog vectors
@@ -183,6 +190,7 @@ class EdgeStore(Store):
         self._versions = self.root / "versions"
         #: Open each version from a copy of this process's own (several API processes).
         self.private_copies = private_copies
+        self._reindexes = 0
 
     def _complete(self, version: str) -> Path:
         vdir = self._versions / check_version_name(version)
@@ -234,6 +242,49 @@ class EdgeStore(Store):
         except BaseException:
             shutil.rmtree(copy, ignore_errors=True)
             raise
+
+    def reindexed(self, reader: StoreReader) -> StoreReader | None:
+        """A fresh private copy of ``reader``'s version with its journal of changes applied and
+        indexed by another process (`core.store.edge_reindex`); None without private copies
+        (the reader's folder is the version's own: nothing to copy it from)."""
+        if not self.private_copies or not isinstance(reader, EdgeReader):
+            return None
+        changes = list(reader.journal)
+        self._reindexes += 1
+        tag = f"r{self._reindexes}"
+        copy = private_copy(
+            self._complete(reader.version),
+            reader.version,
+            self.root / REPLICAS,
+            only=reader.collections,
+            tag=tag,
+        )
+        try:
+            pickled = copy / "changes.pkl"
+            with pickled.open("wb") as fh:
+                pickle.dump(changes, fh)
+            cmd = [
+                sys.executable,
+                "-m",
+                "core.store.edge_reindex",
+                str(copy / ARTICLES),
+                str(pickled),
+            ]
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT)
+            if done.returncode != 0:
+                raise StoreUnavailable(f"re-indexing {copy} failed: {done.stderr.strip()[-500:]}")
+            log.info("%s", done.stdout.strip())
+            fresh = EdgeReader(
+                copy,
+                reader.version,
+                on_close=lambda: shutil.rmtree(copy, True),
+                collections=reader.collections,
+            )
+        except BaseException:
+            shutil.rmtree(copy, ignore_errors=True)
+            raise
+        fresh.journal = changes
+        return fresh
 
     def versions(self) -> list[str]:
         if not self._versions.is_dir():

@@ -48,13 +48,17 @@ def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
 
 
-def private_copy(vdir: Path, version: str, base: Path, only: Sequence[str] | None = None) -> Path:
+def private_copy(
+    vdir: Path, version: str, base: Path, only: Sequence[str] | None = None, tag: str = ""
+) -> Path:
     """This process's own copy of the version folder ``vdir``, made now (with ``only``: of
-    those collections' folders and the version's marker, not the rest)."""
+    those collections' folders and the version's marker, not the rest; ``tag``: a second copy
+    of the same version, as a re-index makes)."""
     base.mkdir(parents=True, exist_ok=True)
     remove_orphans(base)
     pid = os.getpid()
-    dst, tmp = base / f"{pid}-{version}", base / f".{pid}-{version}.partial"
+    name = f"{pid}-{version}{'-' + tag if tag else ''}"
+    dst, tmp = base / name, base / f".{name}.partial"
     for old in (dst, tmp):
         shutil.rmtree(old, ignore_errors=True)
     start = time.perf_counter()

@@ -17,7 +17,6 @@ import qdrant_edge as qe
 from core.errors import NotFound, StoreUnavailable
 from core.store.base import (
     ARTICLES,
-    CUSTOMERS,
     Change,
     Collection,
     Delete,
@@ -36,6 +35,24 @@ from core.store.filters import (
     keep_order,
     to_edge,
 )
+
+
+def operation(change: Change) -> qe.UpdateOperation:
+    """The Edge update for a store change."""
+    if isinstance(change, Upsert):
+        points = [
+            qe.Point(id=p.id, vector=dict(p.vectors), payload=p.payload) for p in change.points
+        ]
+        return qe.UpdateOperation.upsert_points(points)
+    if isinstance(change, SetPayload):
+        return qe.UpdateOperation.set_payload(list(change.ids), dict(change.payload))
+    if isinstance(change, Delete):
+        return qe.UpdateOperation.delete_points(list(change.ids))
+    raise TypeError(f"not a store change: {change!r}")
+
+
+def _size(change: Change) -> int:
+    return len(change.points) if isinstance(change, Upsert) else len(change.ids)
 
 
 class _Shards:
@@ -94,7 +111,11 @@ class EdgeReader(PagedScroll, StoreReader):
     ) -> None:
         self.version = version
         self._on_close = on_close
-        wanted = collections or (ARTICLES, CUSTOMERS)
+        self.journal = []
+        wanted: tuple[Collection, ...] = (
+            tuple(collections) if collections else ("articles", "customers")
+        )
+        self.collections = wanted
         self._paths = [(vdir / c).resolve() for c in wanted if (vdir / c).is_dir()]
         self._shards: dict[str, qe.EdgeShard] = {}
         try:
@@ -103,6 +124,12 @@ class EdgeReader(PagedScroll, StoreReader):
         except StoreUnavailable:
             self.close()
             raise
+
+    #: The changes applied to the articles since the version's files were copied (a fresh,
+    #: indexed copy is made from them), and how many points they wrote since this reader's
+    #: files were last indexed.
+    journal: list[Change]
+    written: int = 0
 
     def _shard(self, collection: Collection) -> qe.EdgeShard:
         try:
@@ -222,19 +249,12 @@ class EdgeReader(PagedScroll, StoreReader):
     def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
         shard = self._shard(collection)
         for change in changes:
-            if isinstance(change, Upsert):
-                points = [
-                    qe.Point(id=p.id, vector=dict(p.vectors), payload=p.payload)
-                    for p in change.points
-                ]
-                op = qe.UpdateOperation.upsert_points(points)
-            elif isinstance(change, SetPayload):
-                op = qe.UpdateOperation.set_payload(list(change.ids), dict(change.payload))
-            elif isinstance(change, Delete):
-                op = qe.UpdateOperation.delete_points(list(change.ids))
-            else:
-                raise TypeError(f"not a store change: {change!r}")
-            shard.update(op)
+            shard.update(operation(change))
+        if collection == ARTICLES:
+            # Every point an update touches leaves its indexed segment for an unindexed one,
+            # which each search then scans: `EdgeStore.reindexed` starts a fresh copy.
+            self.journal.extend(changes)
+            self.written += sum(_size(c) for c in changes)
 
     def close(self) -> None:
         for name in list(self._shards):

@@ -20,7 +20,7 @@ from qdrant_client import QdrantClient
 
 from api.main import create_app
 from core.catalog import point_id
-from core.changes import open_changes
+from core.changes import open_changes, put_fields
 from core.keys import KeyStore
 from core.store.base import CollectionSpec, Point
 from core.store.edge import EdgeStore
@@ -119,27 +119,7 @@ def articles(tiny_world: Path) -> pd.DataFrame:
 
 def _fields(row: pd.Series, **changes: Any) -> dict[str, Any]:
     """A PUT body from an articles.csv row (codes only: the names follow from them)."""
-    ints = (
-        "product_type_no",
-        "graphical_appearance_no",
-        "colour_group_code",
-        "perceived_colour_value_id",
-        "perceived_colour_master_id",
-        "department_no",
-        "index_group_no",
-        "section_no",
-        "garment_group_no",
-    )
-    body: dict[str, Any] = {k: int(row[k]) for k in ints}
-    body.update(
-        product_code=row["product_code"],
-        prod_name=row["prod_name"],
-        index_code=row["index_code"],
-        detail_desc=row["detail_desc"] if isinstance(row["detail_desc"], str) else "",
-        price=19.99,
-    )
-    body.update(changes)
-    return body
+    return put_fields(row, **({"price": 19.99} | changes))
 
 
 def _ids(r: Any) -> list[str]:

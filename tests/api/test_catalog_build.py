@@ -22,24 +22,13 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from bench.loadgen import _free_port, start_api
-from core.changes import open_changes
+from core.changes import open_changes, put_fields
 from core.keys import KeyStore
 from indexer.build.pipeline import build
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-INTS = (
-    "product_type_no",
-    "graphical_appearance_no",
-    "colour_group_code",
-    "perceived_colour_value_id",
-    "perceived_colour_master_id",
-    "department_no",
-    "index_group_no",
-    "section_no",
-    "garment_group_no",
-)
 
 
 def _settings(tiny_settings: Any, root: Path) -> Any:
@@ -60,10 +49,7 @@ def _key(settings: Any, role: str = "merchandiser") -> dict[str, str]:
 
 
 def _put_body(row: pd.Series, name: str) -> dict[str, Any]:
-    body: dict[str, Any] = {k: int(row[k]) for k in INTS}
-    desc = row["detail_desc"] if isinstance(row["detail_desc"], str) else ""
-    body |= {"product_code": row["product_code"], "index_code": row["index_code"]}
-    return body | {"prod_name": name, "detail_desc": desc, "price": 42.5}
+    return put_fields(row, prod_name=name, price=42.5)
 
 
 class Expected:

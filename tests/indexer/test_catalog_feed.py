@@ -62,6 +62,17 @@ def _feed(path: Path, articles: pd.DataFrame) -> dict[str, Any]:
     return {"price": {a: 12.5, NEW: 75.0}, "out": {b}, "deleted": {d}, "rejected": [4, 5, 6, 7, 11]}
 
 
+def _check_served(api: TestClient, want: dict[str, Any]) -> None:
+    """The feed's valid rows as the API serves them."""
+    for aid, price in want["price"].items():
+        assert api.get(f"/articles/{aid}").json()["price"] == price
+    for aid in want["out"]:
+        assert api.get(f"/articles/{aid}").json()["in_stock"] is False
+    for aid in want["deleted"]:
+        assert api.get(f"/articles/{aid}").status_code == 404
+    assert api.get(f"/articles/{NEW}").json()["prod_name"] == "Feedline parka"
+
+
 def test_a_feed_logs_the_valid_rows_and_rejects_the_others_by_line(
     tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
 ) -> None:
@@ -78,13 +89,7 @@ def test_a_feed_logs_the_valid_rows_and_rejects_the_others_by_line(
     assert "article_id" in reasons[0] and "price" in reasons[1] and "op" in reasons[2]
     assert "colour_group_code" in reasons[3] and "fields" in reasons[4]
     with TestClient(create_app(settings)) as api:
-        for aid, price in want["price"].items():
-            assert api.get(f"/articles/{aid}").json()["price"] == price
-        for aid in want["out"]:
-            assert api.get(f"/articles/{aid}").json()["in_stock"] is False
-        for aid in want["deleted"]:
-            assert api.get(f"/articles/{aid}").status_code == 404
-        assert api.get(f"/articles/{NEW}").json()["prod_name"] == "Feedline parka"
+        _check_served(api, want)
 
     # JSON lines through the command line; a file whose header lacks article_id is an error.
     lines = tmp_path / "stock.jsonl"
@@ -133,10 +138,5 @@ def test_compact_folds_the_served_changes_into_the_data_and_a_build_serves_the_s
 
     build(settings, data_dir=data)
     with TestClient(create_app(settings)) as api:
-        for aid, price in want["price"].items():
-            assert api.get(f"/articles/{aid}").json()["price"] == price
-        for aid in want["out"]:
-            assert api.get(f"/articles/{aid}").json()["in_stock"] is False
-        for aid in want["deleted"]:
-            assert api.get(f"/articles/{aid}").status_code == 404
+        _check_served(api, want)
         assert api.get(f"/articles/{later}").json()["price"] == 33.0
