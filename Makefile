@@ -43,13 +43,21 @@ $(INDEX_DIR)/store/CURRENT: $(DATA)/articles.csv | $(STAMP)
 index: install
 	$(DEMO_ENV) $(PY) -m indexer build --data $(DATA)
 
+# The demo storefront's Catalog page writes with a merchandiser key of the demo database,
+# created once and kept (only) in var/, which git ignores.
+DEMO_KEY := var/demo-merchandiser.key
+$(DEMO_KEY): | $(STAMP)
+	mkdir -p var
+	$(DEMO_ENV) $(PY) -m api keys create --role merchandiser --name demo-catalog-$$(date +%s) \
+	  | tail -n 1 > $@.tmp && mv $@.tmp $@
+
 # API and storefront together; Ctrl-C stops both.
-serve: $(INDEX_DIR)/store/CURRENT frontend-install
+serve: $(INDEX_DIR)/store/CURRENT frontend-install $(DEMO_KEY)
 	test -f frontend/.next/BUILD_ID || (cd frontend && npm run build)
 	@trap 'kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(PY) -m api serve --host 127.0.0.1 --port $(API_PORT) & \
 	(cd frontend && LOOKBOOK_API_URL=http://127.0.0.1:$(API_PORT) LOOKBOOK_DATA_DIR=$(abspath $(DATA)) \
-	  npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
+	  LOOKBOOK_MERCHANDISER_KEY=$$(cat ../$(DEMO_KEY)) npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
 	sleep 2; echo; echo "  API:        http://127.0.0.1:$(API_PORT)  (docs: /docs)"; \
 	echo "  Storefront: http://127.0.0.1:$(WEB_PORT)"; echo "  Ctrl-C stops both."; echo; wait
 
