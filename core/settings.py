@@ -138,11 +138,17 @@ class LiveSettings(BaseModel):
         "world's test week every non-zero step lowered MAP@12, see docs/live.md)",
     )
     reindex_after: int = Field(
-        2000,
+        5000,
         ge=0,
         description="catalog changes written to a process's Edge copy before it makes a fresh, "
         "indexed copy in the background (changed points are scanned by every search until "
         "then; 0: never)",
+    )
+    reindex_every_s: float = Field(
+        300.0,
+        ge=0,
+        description="at least this long between two re-indexes of a process: a copy and its "
+        "indexing take a core for tens of seconds (run at the lowest priority)",
     )
 
 

@@ -170,6 +170,7 @@ class LiveIndex:
         self._refused: set[str] = set()
         self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
         self._reindexing: threading.Thread | None = None
+        self._reindexed_at = -float("inf")
         #: Fresh, indexed copies swapped in so far (the live catalog's re-index).
         self.reindexes = 0
 
@@ -240,6 +241,10 @@ class LiveIndex:
             return
         if self._reindexing is not None and self._reindexing.is_alive():
             return
+        now = time.monotonic()
+        if now - self._reindexed_at < self.settings.live.reindex_every_s:
+            return
+        self._reindexed_at = now
         self._reindexing = threading.Thread(
             target=self._reindex, args=(snap.reader,), name="reindex", daemon=True
         )

@@ -40,7 +40,7 @@ from core.store.base import (
     StoreWriter,
     check_counts,
 )
-from core.store.edge_copies import REPLICAS, private_copy
+from core.store.edge_copies import IDLE, REPLICAS, private_copy
 from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
 
@@ -263,13 +263,8 @@ class EdgeStore(Store):
             pickled = copy / "changes.pkl"
             with pickled.open("wb") as fh:
                 pickle.dump(changes, fh)
-            cmd = [
-                sys.executable,
-                "-m",
-                "core.store.edge_reindex",
-                str(copy / ARTICLES),
-                str(pickled),
-            ]
+            module = [sys.executable, "-m", "core.store.edge_reindex"]
+            cmd = [*IDLE, *module, str(copy / ARTICLES), str(pickled)]
             done = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT)
             if done.returncode != 0:
                 raise StoreUnavailable(f"re-indexing {copy} failed: {done.stderr.strip()[-500:]}")

@@ -48,12 +48,16 @@ def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
 
 
+#: A background copy yields the disk and the cores to the requests being served.
+IDLE = ["nice", "-n", "19", "ionice", "-c", "3"]
+
+
 def private_copy(
     vdir: Path, version: str, base: Path, only: Sequence[str] | None = None, tag: str = ""
 ) -> Path:
     """This process's own copy of the version folder ``vdir``, made now (with ``only``: of
     those collections' folders and the version's marker, not the rest; ``tag``: a second copy
-    of the same version, as a re-index makes)."""
+    of the same version, made in the background at the lowest priority, as a re-index does)."""
     base.mkdir(parents=True, exist_ok=True)
     remove_orphans(base)
     pid = os.getpid()
@@ -62,13 +66,14 @@ def private_copy(
     for old in (dst, tmp):
         shutil.rmtree(old, ignore_errors=True)
     start = time.perf_counter()
+    prefix = IDLE if tag else []
     if only is None:
-        subprocess.run(["cp", "-a", "--sparse=always", str(vdir), str(tmp)], check=True)
+        subprocess.run([*prefix, "cp", "-a", "--sparse=always", str(vdir), str(tmp)], check=True)
     else:
         tmp.mkdir()
         parts = [vdir / name for name in only if (vdir / name).exists()]
         parts += [p for p in vdir.iterdir() if p.is_file()]  # the COMPLETE marker
-        cmd = ["cp", "-a", "--sparse=always", *map(str, parts), str(tmp)]
+        cmd = [*prefix, "cp", "-a", "--sparse=always", *map(str, parts), str(tmp)]
         subprocess.run(cmd, check=True)
     tmp.rename(dst)
     log.info(

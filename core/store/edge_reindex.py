@@ -12,8 +12,11 @@ then opens the copy, applies what arrived meanwhile, and serves from it.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import pickle
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +26,9 @@ import qdrant_edge as qe
 
 from core.store.base import Change
 from core.store.edge_reader import operation
+
+#: prctl's option for the signal a process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
 
 
 def _config(folder: Path) -> qe.EdgeConfig:
@@ -77,7 +83,21 @@ def reindex(folder: Path, changes: Sequence[Change]) -> float:
     return time.perf_counter() - start
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this process when the API process that started it ends (a stopped or
+    killed API must not leave a core busy indexing a copy nobody will open)."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request took hold
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
+    _die_with_parent()
     folder, pickled = Path(argv[0]), Path(argv[1])
     with pickled.open("rb") as fh:
         changes = pickle.load(fh)  # written by this project's own API process
