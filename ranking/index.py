@@ -43,6 +43,8 @@ CHECK_EVERY_S = 1.0
 CATALOG_EVERY_S = 0.1
 #: How long a reader replaced by a fresh copy stays open for the requests still holding it.
 RETIRE_S = 30.0
+#: At most this many changes are applied to a fresh copy while the catalog waits for it.
+CATCH_UP_LOCKED = 200
 
 
 @dataclass
@@ -267,7 +269,13 @@ class LiveIndex:
             return
         if fresh is None:
             return
+        # Catch the fresh copy up with what arrived while it was made, outside the lock (a
+        # long burst can be thousands of changes), then the last few under it.
         done = len(getattr(fresh, "journal", ()))
+        while len(journal := getattr(reader, "journal", [])) - done > CATCH_UP_LOCKED:
+            upto = len(journal)
+            fresh.apply("articles", journal[done:upto])
+            done = upto
         with self._lock:
             snap = self._current
             if snap is None or snap.reader is not reader:  # a new version came meanwhile
