@@ -172,17 +172,24 @@ async def _paced(
         await asyncio.gather(*tasks)
 
 
-async def _reads(
-    base: str, key: str, customers: list[str], rate: float, stop: asyncio.Event, out: list[float]
+async def _open_loop(
+    base: str,
+    headers: dict[str, str],
+    url: Any,
+    rate: float,
+    stop: asyncio.Event,
+    out: list[float],
+    seed: int,
 ) -> None:
-    """Uncached feeds arriving open loop at ``rate`` a second (latency from planned arrival)."""
-    rng = random.Random(7)
+    """GETs of ``url(rng)`` (a path and its query) arriving open loop at ``rate`` a second
+    (Poisson), until ``stop``; ``out`` gets each 200's latency from its planned arrival."""
+    rng = random.Random(seed)
     tasks = []
-    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}) as c:
+    async with httpx.AsyncClient(base_url=base, headers=headers) as c:
 
         async def one(planned: float) -> None:
-            url = f"/recommendations/{rng.choice(customers)}?limit=12&nonce={uuid.uuid4().hex}"
-            r = await c.get(url, timeout=30)
+            path, params = url(rng)
+            r = await c.get(path, params=params, timeout=30)
             if r.status_code == 200:
                 out.append(time.perf_counter() - planned)
 
@@ -192,6 +199,18 @@ async def _reads(
             await asyncio.sleep(max(0.0, planned - time.perf_counter()))
             tasks.append(asyncio.create_task(one(planned)))
         await asyncio.gather(*tasks)
+
+
+async def _reads(
+    base: str, key: str, customers: list[str], rate: float, stop: asyncio.Event, out: list[float]
+) -> None:
+    """Uncached feeds arriving open loop at ``rate`` a second (latency from planned arrival)."""
+
+    def url(rng: random.Random) -> tuple[str, dict[str, Any]]:
+        params = {"limit": 12, "nonce": uuid.uuid4().hex}
+        return f"/recommendations/{rng.choice(customers)}", params
+
+    await _open_loop(base, {"X-API-Key": key}, url, rate, stop, out, seed=7)
 
 
 async def _freshness(
@@ -394,22 +413,12 @@ async def _browses(
     base: str, categories: list[str], rate: float, stop: asyncio.Event, out: list[float]
 ) -> None:
     """Uncached browse pages (a random category, with its facets) open loop at ``rate``/s."""
-    rng = random.Random(9)
-    tasks = []
-    async with httpx.AsyncClient(base_url=base) as c:
 
-        async def one(planned: float) -> None:
-            params = {"category": rng.choice(categories), "limit": 24, "nonce": uuid.uuid4().hex}
-            r = await c.get("/articles", params=params, timeout=30)
-            if r.status_code == 200:
-                out.append(time.perf_counter() - planned)
+    def url(rng: random.Random) -> tuple[str, dict[str, Any]]:
+        params = {"category": rng.choice(categories), "limit": 24, "nonce": uuid.uuid4().hex}
+        return "/articles", params
 
-        planned = time.perf_counter()
-        while not stop.is_set():
-            planned += rng.expovariate(rate)
-            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(planned)))
-        await asyncio.gather(*tasks)
+    await _open_loop(base, {}, url, rate, stop, out, seed=9)
 
 
 async def _catalog_row(
