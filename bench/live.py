@@ -637,7 +637,7 @@ def _table(title: str) -> Table:
     return table
 
 
-def _row(table: Table, measure: str, value: str, values: list[float], n: str = "") -> None:
+def _latency_row(table: Table, measure: str, value: str, values: list[float], n: str = "") -> None:
     """A row of latencies (seconds) at p50 and p99."""
     table.add_row(
         measure, value, f"{_ms(values, 50):.1f}", f"{_ms(values, 99):.1f}", n or f"{len(values):,}"
@@ -700,18 +700,18 @@ def main() -> int:
     cost = _fold_in_cost(args, customers)
 
     table = _table(f"Live events at {args.index} ({args.workers} API processes)")
-    _row(table, f"uncached feed alone ({args.reads:g}/s open loop)", "", quiet)
+    _latency_row(table, f"uncached feed alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
         how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
-        _row(
+        _latency_row(
             table,
             f"ingest {how}, batches of {args.batch}",
             f"{r['events'] / r['seconds']:,.0f} events/s",
             r["batch_s"],
             f"{len(r['batch_s']):,} batches, {r['errors']} errors",
         )
-        _row(table, f"  uncached feed meanwhile ({args.reads:g}/s)", "", r["reads"])
-    _row(
+        _latency_row(table, f"  uncached feed meanwhile ({args.reads:g}/s)", "", r["reads"])
+    _latency_row(
         table,
         f"freshness: purchase 2xx → feed without it (ingest {args.rate[0]:,.0f}/s)",
         f"reads needed: max {max(polls)}",
@@ -754,19 +754,19 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
     costs = {n: _overlay_cost(args, customers, n) for n in args.overlay}
     table = _table(f"Live catalog at {args.index} ({args.workers} API processes)")
     if quiet:
-        _row(table, f"uncached browse alone ({args.reads:g}/s open loop)", "", quiet)
+        _latency_row(table, f"uncached browse alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
         how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
-        _row(
+        _latency_row(
             table,
             f"price/stock changes {how}, batches of {args.batch}",
             f"{r['changes'] / r['seconds']:,.0f} changes/s",
             r["batch_s"],
             f"{len(r['batch_s']):,} batches, {r['errors']} errors",
         )
-        _row(table, f"  uncached browse meanwhile ({args.reads:g}/s)", "", r["reads"])
+        _latency_row(table, f"  uncached browse meanwhile ({args.reads:g}/s)", "", r["reads"])
     if seen:
-        _row(
+        _latency_row(
             table,
             f"visibility: change 2xx → served by all {args.workers} processes "
             f"(changes {args.catalog_rate[0]:,.0f}/s)",
