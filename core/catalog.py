@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+#: Days are counted from here (a transaction's day, an article's first sale, the as-of day).
+EPOCH = date(1970, 1, 1)
 
 
 class Kind(StrEnum):

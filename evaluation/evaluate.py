@@ -23,7 +23,6 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -33,7 +32,6 @@ from evaluation.methods import Split, iso_day, run_split
 from evaluation.report import write_report
 
 log = logging.getLogger(__name__)
-EPOCH = date(1970, 1, 1)
 #: The freshness variant replays the test week's first days as events and scores the next.
 LIVE_DAYS = 6
 

@@ -6,13 +6,14 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
+from core.catalog import EPOCH
 from scoring.blend import Weights
 from scoring.metrics import coverage, mean_average_precision, recall_at_k
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from ranking.pool import Pool
 
 log = logging.getLogger(__name__)
-EPOCH = date(1970, 1, 1)
 K = 12
 #: Single-signal and default blends scored from the same candidate pool.
 BLENDS = {

@@ -26,13 +26,13 @@ import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from core.catalog import ARTICLES, Kind, point_id
+from core.catalog import ARTICLES, EPOCH, Kind, point_id
 from core.changes import TEXT_FIELDS, Change, fold, uploads_dir
 from core.settings import Settings
 from core.store.base import Change as StoreChange
@@ -43,7 +43,6 @@ from ranking.columns import KEYWORDS, NUMBERS
 log = logging.getLogger(__name__)
 __all__ = ["apply_changes", "image_of", "uploads_dir"]
 
-EPOCH = date(1970, 1, 1)
 AVAILABLE, UNAVAILABLE = "available", "unavailable"
 #: Figures of a built article that a replacement keeps (they come from its sales and its cf).
 KEPT_ON_PUT = (

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
+from core.catalog import EPOCH
 from core.customers import Purchases
 from core.events import EventLog
 from indexer.build.collab import confidence_matrix
@@ -19,7 +20,6 @@ from indexer.dataset.read import Dataset
 from indexer.dataset.transactions import Transactions
 
 log = logging.getLogger(__name__)
-EPOCH = date(1970, 1, 1)
 #: The channel of a logged purchase that names none: the storefront is the online shop.
 ONLINE = 2
 

@@ -10,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from core.catalog import ARTICLES, Kind, pack, point_id
+from core.catalog import ARTICLES, EPOCH, Kind, pack, point_id
 from core.customers import History
 from core.settings import Settings
 from core.store.base import CollectionSpec, Point
-from indexer.build.signals import EPOCH, Signals
+from indexer.build.signals import Signals
 from indexer.dataset.read import Dataset
 
 BATCH = 1024

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.catalog import EPOCH
 from core.settings import Settings
 from core.vectors import save_article_vectors
 from encoders.image import make_image_encoder
@@ -30,7 +31,6 @@ from indexer.dataset.read import Dataset
 log = logging.getLogger(__name__)
 
 Stage = Callable[[str], AbstractContextManager[None]]
-EPOCH = date(1970, 1, 1)
 
 #: Labels the catalog CNN learns to predict from an image.
 CNN_LABELS = ("product_type_no", "colour_group_code", "graphical_appearance_no")

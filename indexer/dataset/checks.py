@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.catalog import AGE_RANGE, PRICE_RANGE, Column, Kind
+from core.catalog import AGE_RANGE, EPOCH, PRICE_RANGE, Column, Kind
 
 OK, MISSING, NUMBER, DATE, FORMAT, NOT_ALLOWED, RANGE, UNKNOWN, REPEATED = range(9)
 
@@ -29,7 +29,6 @@ _PATTERNS = {
     Kind.DATE: r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
 }
 RANGES: dict[str, tuple[float, float]] = {"price": PRICE_RANGE, "age": AGE_RANGE}
-EPOCH = date(1970, 1, 1)
 
 
 def as_numpy(array: pa.Array) -> np.ndarray:

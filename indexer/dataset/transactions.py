@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.catalog import TRANSACTIONS, Column
-from indexer.dataset.checks import EPOCH, OK, UNKNOWN, as_numpy, check, row_reasons
+from core.catalog import EPOCH, TRANSACTIONS, Column
+from indexer.dataset.checks import OK, UNKNOWN, as_numpy, check, row_reasons
 from indexer.dataset.csvfile import (
     BINARY,
     DICT,

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.evaluate import EPOCH, evaluate, split_days
+from core.catalog import EPOCH
+from evaluation.evaluate import evaluate, split_days
 from evaluation.methods import weight_grid
 from scoring.metrics import mean_average_precision
 
