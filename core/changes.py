@@ -21,9 +21,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from core.catalog import ARTICLES, Kind
 from core.db import Database
 from core.events import events_path
-from core.taxonomy import Taxonomy
+from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
 
 Op = Literal["put", "patch", "delete"]
 OPS: tuple[Op, ...] = ("put", "patch", "delete")
@@ -163,6 +164,17 @@ IndexCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
 #: Fields a change sets that articles.csv does not have: the shop's price (in its currency),
 #: stock and visibility (hidden: pulled from the shop, kept in the catalog).
 SHOP_FIELDS = ("price", "in_stock", "hidden")
+#: An article's ``availability`` payload field: out of stock or hidden is "unavailable", and
+#: every list a shopper sees leaves it out (`ranking.request.to_store`).
+AVAILABLE, UNAVAILABLE = "available", "unavailable"
+
+
+def availability(fields: Mapping[str, Any]) -> str:
+    """The availability of an article with these ``in_stock`` and ``hidden`` fields."""
+    unavailable = fields.get("in_stock") is False or fields.get("hidden") is True
+    return UNAVAILABLE if unavailable else AVAILABLE
+
+
 #: What the text of an article is made of (`encoders.text.article_text`): a change to one of
 #: them re-encodes its text vector.
 TEXT_FIELDS = (
@@ -262,8 +274,7 @@ def check_change(
         parsed = model.model_validate(dict(body))
     except ValidationError as exc:
         return {}, [*problems, *_pydantic_problems(exc)]
-    fields = parsed.model_dump(exclude_none=True) if op == "patch" else parsed.model_dump()
-    fields = {k: v for k, v in fields.items() if v is not None}
+    fields = parsed.model_dump(exclude_none=True)
     if op == "patch" and not fields:
         problems.append(("body", "name at least one field to change"))
     problems += taxonomy.problems(fields)
@@ -275,9 +286,6 @@ def check_change(
 def put_fields(row: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     """The fields of a put from an articles.csv row (codes only: the names follow from them),
     with ``changes`` on top (a price is needed: articles.csv has none)."""
-    from core.catalog import ARTICLES, Kind
-    from core.taxonomy import CODE_NAMES, GROUP_OF
-
     names = {*CODE_NAMES.values(), *GROUP_OF.values(), "article_id"}
     body: dict[str, Any] = {
         c.name: int(row[c.name]) if c.kind is Kind.INT else row[c.name]

@@ -5,8 +5,10 @@ group or product type is a change to the taxonomy, made in the data and a build.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 #: Each code column of articles.csv and the name column that goes with it.
@@ -48,6 +50,20 @@ class Taxonomy:
                 if row.get(code) is not None and row.get(group) is not None:
                     groups[code].setdefault(str(row[code]), str(row[group]))
         return cls(names, groups)
+
+    @classmethod
+    def load(cls, models_dir: Path) -> Taxonomy | None:
+        """The taxonomy a build wrote beside a version's models (None: it wrote none)."""
+        path = models_dir / TAXONOMY_FILE
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text())
+        return cls(data["names"], data["groups"])
+
+    def save(self, models_dir: Path) -> None:
+        """Write it beside a version's models (`load` reads it)."""
+        data = {"names": self.names, "groups": self.groups}
+        (models_dir / TAXONOMY_FILE).write_text(json.dumps(data, sort_keys=True))
 
     def problems(self, fields: Mapping[str, Any]) -> list[tuple[str, str]]:
         """What is wrong with the codes and names of ``fields`` (a whole article or the fields

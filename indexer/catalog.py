@@ -31,11 +31,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from core.catalog import ARTICLES, image_relpath
-from core.changes import OPS, ChangeLog, Op, check_change, fold, open_changes, uploads_dir
+from core.changes import (
+    OPS,
+    SHOP_FIELDS,
+    ChangeLog,
+    Op,
+    check_change,
+    fold,
+    open_changes,
+    uploads_dir,
+)
 from core.errors import DataFormatError, IndexNotReady
 from core.settings import Settings
 from core.store import open_store
-from core.taxonomy import TAXONOMY_FILE, Taxonomy
+from core.taxonomy import Taxonomy
 from indexer.dataset.lines import Reject, RejectsWriter
 
 log = logging.getLogger(__name__)
@@ -89,10 +98,8 @@ def served_catalog(settings: Settings, changes: ChangeLog) -> Served:
     manifest = json.loads((models / "manifest.json").read_text())
     with np.load(models / "ids.npz", allow_pickle=False) as ids:
         known = {str(a) for a in ids["article_id"]}
-    if (models / TAXONOMY_FILE).is_file():
-        data = json.loads((models / TAXONOMY_FILE).read_text())
-        taxonomy = Taxonomy(data["names"], data["groups"])
-    else:
+    taxonomy = Taxonomy.load(models)
+    if taxonomy is None:
         rows = pd.read_csv(Path(manifest["data_dir"]) / "articles.csv", dtype=str)
         taxonomy = Taxonomy.of(rows.to_dict("records"))
     for article_id, state in fold(changes.since(0)).items():
@@ -272,7 +279,7 @@ def compact(settings: Settings, data_dir: Path) -> CompactSummary:
                     continue
                 entry["deleted"] = False
                 values = {k: str(v) for k, v in state.fields.items() if k in csv_columns}
-                for key in ("price", "in_stock", "hidden"):
+                for key in SHOP_FIELDS:
                     if key in state.fields:
                         entry[key] = state.fields[key]
                 if "image" in state.fields:

@@ -33,7 +33,7 @@ from typing import Any
 from PIL import Image
 
 from core.catalog import ARTICLES, EPOCH, Kind, point_id
-from core.changes import TEXT_FIELDS, Change, fold, uploads_dir
+from core.changes import AVAILABLE, TEXT_FIELDS, Change, availability, fold, uploads_dir
 from core.settings import Settings
 from core.store.base import Change as StoreChange
 from core.store.base import Delete, Match, Point, Record, SetPayload, Upsert
@@ -43,7 +43,6 @@ from ranking.columns import KEYWORDS, NUMBERS
 log = logging.getLogger(__name__)
 __all__ = ["apply_changes", "image_of", "uploads_dir"]
 
-AVAILABLE, UNAVAILABLE = "available", "unavailable"
 #: Figures of a built article that a replacement keeps (they come from its sales and its cf).
 KEPT_ON_PUT = (
     "sales_7d",
@@ -71,11 +70,6 @@ def upload_relpath(article_id: str, seq_hint: str) -> Path:
 def today() -> int:
     """Today as the builds count days (since 1970-01-01)."""
     return (datetime.now(UTC).date() - EPOCH).days
-
-
-def availability(payload: Mapping[str, Any]) -> str:
-    unavailable = payload.get("in_stock") is False or payload.get("hidden") is True
-    return UNAVAILABLE if unavailable else AVAILABLE
 
 
 def payload_fields(fields: Mapping[str, Any], multiplier: float) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from core.customers import CustomerTable
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
-from core.taxonomy import CODE_NAMES, GROUP_OF, TAXONOMY_FILE, Taxonomy
+from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
 from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
 from encoders.text import TextEncoder, load_text_encoder
@@ -93,10 +93,9 @@ class Snapshot:
     def taxonomy(self) -> Taxonomy:
         """The codes and names of the version's catalog (what a change may use): written by
         the build, else read from the store once."""
-        path = self.models_dir / TAXONOMY_FILE
-        if path.is_file():
-            data = json.loads(path.read_text())
-            return Taxonomy(data["names"], data["groups"])
+        written = Taxonomy.load(self.models_dir)
+        if written is not None:
+            return written
         fields = [*CODE_NAMES, *CODE_NAMES.values(), *GROUP_OF.values()]
         pids = [int(p) for p in self.columns.ids]
         rows = []

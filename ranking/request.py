@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core.changes import UNAVAILABLE
 from core.store.base import AnyOf, Condition, Filter, Match, Range
 
 HALF_CENT = 0.005
-UNAVAILABLE = Match("availability", ("unavailable",))
+#: Out of stock or hidden (the live catalog).
+UNAVAILABLE_MATCH = Match("availability", (UNAVAILABLE,))
 
 
 @dataclass(frozen=True)
@@ -77,5 +79,5 @@ def to_store(
         hi = None if f.max_price is None else (f.max_price + HALF_CENT - 1e-9) / multiplier
         must.append(Range("price", gte=lo, lte=hi))
     # Out of stock or hidden (the live catalog): left out of every list a shopper sees.
-    must_not = () if f.include_unavailable else (UNAVAILABLE,)
+    must_not = () if f.include_unavailable else (UNAVAILABLE_MATCH,)
     return Filter(must=tuple(must), exclude_ids=exclude_ids, must_not=must_not)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.catalog import ARTICLES, EPOCH, Kind, pack, point_id
+from core.changes import availability
 from core.customers import History
 from core.settings import Settings
 from core.store.base import CollectionSpec, Point
@@ -125,8 +126,8 @@ def article_payloads(
             cf_norm=float(np.linalg.norm(signals.item_factors[i])),
             in_stock=in_stock,
             hidden=hidden,
-            availability="available" if in_stock and not hidden else "unavailable",
         )
+        p["availability"] = availability(p)
         if isinstance(upload, str):
             p["image_upload"] = upload
         out.append(p)

@@ -31,7 +31,7 @@ from core.errors import BuildError
 from core.events import open_log
 from core.settings import Settings
 from core.store import open_store
-from core.taxonomy import TAXONOMY_FILE, Taxonomy
+from core.taxonomy import Taxonomy
 from indexer.build.catalog import CatalogFolded, with_catalog_changes
 from indexer.build.collab import DEFAULT_ALPHA
 from indexer.build.logged import Folded, purchase_sums, with_logged_purchases
@@ -226,10 +226,7 @@ def sample_customers(ds: Dataset, seed: int, n: int = 5) -> list[dict[str, Any]]
 
 def _write_taxonomy(models_dir: Path, ds: Dataset) -> None:
     """The codes and names of the served articles: what a live change may use."""
-    served = ds.articles[served_mask(ds)]
-    taxonomy = Taxonomy.of(served.to_dict("records"))
-    data = {"names": taxonomy.names, "groups": taxonomy.groups}
-    (models_dir / TAXONOMY_FILE).write_text(json.dumps(data, sort_keys=True))
+    Taxonomy.of(ds.articles[served_mask(ds)].to_dict("records")).save(models_dir)
 
 
 def _write_manifest(
