@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from pydantic import StringConstraints
 
-from api.errors import AuthError
-from api.middleware import PRINCIPAL
+from api.deps import require_role
 from core.errors import InvalidInput
 from ranking.request import ListFilters
 
@@ -24,6 +23,7 @@ Price = Annotated[float | None, Query(ge=0, le=1_000_000, description="shop curr
 
 #: The roles that may list out-of-stock and hidden articles.
 STAFF = ("merchandiser", "service", "admin")
+_staff = require_role(*STAFF)
 
 
 async def list_filters(
@@ -39,11 +39,7 @@ async def list_filters(
 ) -> ListFilters:
     """FastAPI dependency reading the filter query parameters (async: no thread hop)."""
     if include_unavailable:
-        principal = request.scope.get(PRINCIPAL)
-        if principal is None:
-            raise AuthError(401, "include_unavailable: a merchandiser or service key is required")
-        if principal.role not in STAFF:
-            raise AuthError(403, f"include_unavailable: the role {principal.role} may not list it")
+        await _staff(request)
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price", f"{min_price} is above max_price {max_price}")
     return ListFilters(

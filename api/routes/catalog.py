@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
-from PIL import Image, UnidentifiedImageError
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from api.auth import Principal
 from api.deps import require_role
-from api.errors import PayloadTooLarge
+from api.photos import open_photo, read_upload
+from api.routes.articles import ArticleId
 from api.schemas import (
     ArticleFields,
     ArticlePatch,
@@ -31,11 +31,7 @@ from ranking.catalog import upload_relpath, uploads_dir
 from ranking.index import LiveIndex, Snapshot
 
 router = APIRouter(prefix="/admin/articles", tags=["catalog"])
-ArticleId = Annotated[str, Path(pattern=r"^\d{10}$", description="10-digit article id")]
 StaffDep = Annotated[Principal, Depends(require_role("merchandiser", "service"))]
-#: An article photo's upload limit and the largest image accepted (pixels).
-MAX_IMAGE = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 
 
 def _exists(snap: Snapshot, article_id: str) -> bool:
@@ -115,23 +111,13 @@ def delete_article(article_id: ArticleId, principal: StaffDep, request: Request)
 
 
 def _jpeg(data: bytes) -> bytes:
-    """The upload as a JPEG, or InvalidInput naming ``file``."""
-    if not data:
-        raise InvalidInput("file", "the upload is empty")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in ("JPEG", "PNG"):
-                raise InvalidInput("file", f"must be a JPEG or PNG image, got {img.format}")
-            if img.width * img.height > MAX_PIXELS:
-                raise InvalidInput("file", f"image too large: {img.width}x{img.height} pixels")
-            if img.format == "JPEG":
-                img.load()
-                return data
-            out = io.BytesIO()
-            img.convert("RGB").save(out, "JPEG", quality=90)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("file", "not a readable JPEG or PNG image") from exc
+    """The upload as a JPEG (a PNG converted), or InvalidInput naming ``file``."""
+    img = open_photo(data)
+    if img.format == "JPEG":
+        return data
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 @router.put("/{article_id}/image", response_model=CatalogChange)
@@ -143,10 +129,7 @@ async def put_image(
 ) -> CatalogChange:
     """The article's photo: kept beside the database, encoded with the served version's image
     model, so similar items and image search find the article by it."""
-    data = await file.read(MAX_IMAGE + 1)
-    if len(data) > MAX_IMAGE:
-        raise PayloadTooLarge(f"file: the upload exceeds {MAX_IMAGE // (1024 * 1024)} MB")
-    jpeg = _jpeg(data)
+    jpeg = _jpeg(await read_upload(file))
     index: LiveIndex = request.app.state.index
     snap = index.catch_up()
     if not _exists(snap, article_id):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from PIL import Image, UnidentifiedImageError
 
 from api.deps import OptionalCustomerDep, PageDep, SettingsDep, ShopperActivityDep, SnapshotDep
-from api.errors import PayloadTooLarge
 from api.filters import list_filters
+from api.photos import open_photo, read_upload
 from api.present import ranked_list
 from api.schemas import ArticleList
 from core.errors import InvalidInput
@@ -21,10 +19,6 @@ from ranking.search import search
 
 router = APIRouter(prefix="/search", tags=["search"])
 Filters = Annotated[ListFilters, Depends(list_filters)]
-MAX_UPLOAD = 5 * 1024 * 1024
-#: A phone photo is 12 M pixels; 16.8 M (4096²) decodes in about 50 MB. A small file that
-#: declares more (a decompression bomb) is refused before any pixel is decoded.
-MAX_PIXELS = 4096 * 4096
 #: Photos are decoded at no more than this size: the image encoders read 64-224 px.
 DECODE_SIZE = (512, 512)
 
@@ -70,25 +64,6 @@ def search_text(
     return _result(ranked, settings, snap.version, page.limit, page.offset)
 
 
-def _read_image(data: bytes) -> Image.Image:
-    if not data:
-        raise InvalidInput("file", "the upload is empty")
-    try:
-        img = Image.open(io.BytesIO(data))
-        if img.format not in ("JPEG", "PNG"):
-            raise InvalidInput("file", f"must be a JPEG or PNG image, got {img.format}")
-        if img.width * img.height > MAX_PIXELS:
-            raise InvalidInput(
-                "file", f"image too large: {img.width}x{img.height} pixels (at most {MAX_PIXELS})"
-            )
-        img.draft("RGB", DECODE_SIZE)  # a JPEG decodes at 1/2, 1/4 or 1/8 scale for free
-        img.load()
-        img.thumbnail(DECODE_SIZE)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("file", "not a readable JPEG or PNG image") from exc
-    return img.convert("RGB")
-
-
 @router.post("/image", response_model=ArticleList)
 async def search_image(
     snap: SnapshotDep,
@@ -100,10 +75,7 @@ async def search_image(
     file: Annotated[UploadFile, File(description="a JPEG or PNG photo, at most 5 MB")],
 ) -> ArticleList:
     """Search by an uploaded photo, embedded with the index's own image encoder."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise PayloadTooLarge(f"file: the upload exceeds {MAX_UPLOAD // (1024 * 1024)} MB")
-    img = _read_image(data)
+    img = open_photo(await read_upload(file), DECODE_SIZE).convert("RGB")
     vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
     ranked = search(
         snap, settings, filters, page, image=vec, customer_id=customer, activity=activity
