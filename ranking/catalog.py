@@ -121,7 +121,7 @@ def plan_changes(
         r.id: r for r in snap.reader.retrieve("articles", list(pid_of.values()))
     }  # full payloads
     multiplier = settings.shop.price_multiplier
-    to_encode: list[tuple[int, dict[str, Any], dict[str, Any] | None, bool]] = []
+    to_encode: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
     same_payload: dict[str, list[int]] = {}
     for article_id, state in states.items():
         pid = pid_of[article_id]
@@ -134,7 +134,7 @@ def plan_changes(
         given = payload_fields(state.fields, multiplier)
         if state.replaced:
             payload = _new_payload(article_id, given, before, snap)
-            to_encode.append((pid, payload, before.payload if before else None, True))
+            to_encode.append((pid, payload, before.payload if before else None))
             continue
         if before is None:
             continue  # a patch of an article this version does not have (a build removed it)
@@ -150,7 +150,7 @@ def plan_changes(
         if not given:
             continue
         if any(k in given for k in (*TEXT_FIELDS, "image_upload")):
-            to_encode.append((pid, payload, before.payload, False))
+            to_encode.append((pid, payload, before.payload))
         else:
             changed = {k: payload[k] for k in given}
             same_payload.setdefault(json.dumps(changed, sort_keys=True), []).append(pid)
@@ -169,12 +169,11 @@ def _new_payload(
 ) -> dict[str, Any]:
     """A put's payload: its fields, the built figures of the article it replaces (a new one
     starts with none, first on sale today: a new arrival)."""
-    payload: dict[str, Any] = {"article_id": article_id, **given}
     if before is not None:
-        payload.update({k: before.payload[k] for k in KEPT_ON_PUT if k in before.payload})
-        if "image_upload" in given:
-            payload["image_upload"], payload["has_image"] = given["image_upload"], True
+        kept = {k: before.payload[k] for k in KEPT_ON_PUT if k in before.payload}
+        payload: dict[str, Any] = {"article_id": article_id, **kept, **given}
     else:
+        payload = {"article_id": article_id, **given}
         day = today()
         same = snap.columns.count_match(Match("product_code", (str(given["product_code"]),)))
         payload.update(
@@ -195,22 +194,22 @@ def _new_payload(
 
 def _encode(
     snap: Any,
-    items: list[tuple[int, dict[str, Any], dict[str, Any] | None, bool]],
+    items: list[tuple[int, dict[str, Any], dict[str, Any] | None]],
     out: Applied,
     uploads: Path,
 ) -> None:
     """Upserts with vectors: text encoded from the new fields, image from the upload (else the
     built one), cf as built."""
-    pids = [pid for pid, _, _, _ in items]
+    pids = [pid for pid, _, _ in items]
     kept = {
         r.id: r.vectors
         for r in snap.reader.retrieve(
             "articles", pids, with_vectors=("image", "cf", "cf_cosine"), payload_fields=()
         )
     }
-    texts = snap.text_encoder.encode([article_text(p) for _, p, _, _ in items])
+    texts = snap.text_encoder.encode([article_text(p) for _, p, _ in items])
     points = []
-    for (pid, payload, before, _replaced), text in zip(items, texts, strict=True):
+    for (pid, payload, before), text in zip(items, texts, strict=True):
         vectors: dict[str, list[float]] = {"text": [float(x) for x in text]}
         vectors.update({k: list(v) for k, v in kept.get(pid, {}).items() if v})
         image: list[float] | None = vectors.get("image")

@@ -97,8 +97,8 @@ class Columns:
         without the ``removed`` ids; this object is left as it is, for the requests still
         reading it. Answers what `load` of the changed catalog would (the live catalog applies
         changes this way instead of reading 100,000 articles again)."""
-        drop = set(removed) | {r.id for r in upserts}
-        keep = np.array([int(pid) not in drop for pid in self.ids], dtype=bool)
+        drop = np.array([*removed, *(r.id for r in upserts)], dtype=np.int64)
+        keep = ~np.isin(self.ids, drop)
         new_ids = np.array([r.id for r in upserts], dtype=np.int64)
         ids = np.concatenate([self.ids[keep], new_ids])
         order = np.argsort(ids, kind="stable")

@@ -30,8 +30,15 @@ from indexer.catalog import read_shop_file
 from indexer.dataset.read import Dataset
 
 log = logging.getLogger(__name__)
-#: Columns the changes add to the articles frame.
-SHOP_COLUMNS = ("shop_price", "in_stock", "hidden", "deleted", "image_upload")
+#: Columns the changes add to the articles frame, and their values for an article no change
+#: names.
+SHOP_DEFAULTS: dict[str, Any] = {
+    "shop_price": np.nan,
+    "in_stock": True,
+    "hidden": False,
+    "deleted": False,
+    "image_upload": None,
+}
 _KINDS = {c.name: c.kind for c in ARTICLES.columns}
 
 
@@ -56,11 +63,8 @@ def with_catalog_changes(
     catalog's changes up to ``upto_seq`` applied (see the module)."""
     states = fold(changes.since(0, upto_seq))
     arts = ds.articles.copy()
-    arts["shop_price"] = np.nan
-    arts["in_stock"] = True
-    arts["hidden"] = False
-    arts["deleted"] = False
-    arts["image_upload"] = pd.Series([None] * len(arts), dtype=object, index=arts.index)
+    for column, default in SHOP_DEFAULTS.items():
+        arts[column] = pd.Series([default] * len(arts), index=arts.index)
     row_of = {str(a): i for i, a in enumerate(arts["article_id"])}
     shop = read_shop_file(data_dir) if data_dir is not None else None
     for entry in shop.to_dict("records") if shop is not None else ():
@@ -92,8 +96,7 @@ def with_catalog_changes(
                 continue  # a patch of an article the data no longer has
             row: dict[str, Any] = {c: None for c in columns}
             row |= {"article_id": article_id, "image_path": None}
-            row |= {"shop_price": np.nan, "in_stock": True, "hidden": False, "deleted": False}
-            row |= {"image_upload": None} | updates
+            row |= SHOP_DEFAULTS | updates
             new_rows.append(row)
             continue
         for key, value in updates.items():
