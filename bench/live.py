@@ -808,25 +808,44 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
     _plot_catalog(rows, seen, costs, OUT / "live-catalog.png")
 
 
-def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path: Path) -> None:
+def _figure(path: Path) -> tuple[Any, Any]:
+    """A figure of three panels side by side (its folder made)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    return plt.subplots(1, 3, figsize=(15, 4.2))
+
+
+def _reads_while_writing(
+    ax: Any, rows: list[Any], written: str, read: str, xlabel: str, title: str
+) -> None:
+    """Each row's read latency (p50, p99) against the rate of what it wrote."""
     for r in rows:
         label = "closed loop" if r["rate"] is None else f"paced {r['rate']:,.0f}/s"
-        rate = r["changes"] / r["seconds"]
-        axes[0].scatter(rate, _ms(r["reads"], 99), label=f"{label}: browse p99")
-        axes[0].scatter(rate, _ms(r["reads"], 50), marker="x", label=f"{label}: browse p50")
+        rate = r[written] / r["seconds"]
+        ax.scatter(rate, _ms(r["reads"], 99), label=f"{label}: {read} p99")
+        ax.scatter(rate, _ms(r["reads"], 50), marker="x", label=f"{label}: {read} p50")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"uncached {read} latency meanwhile, ms")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    ax.set_title(f"reads while {title}")
+
+
+def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path: Path) -> None:
+    fig, axes = _figure(path)
     axes[0].axvline(500, color="grey", linestyle=":", label="target 500/s")
-    axes[0].set_xlabel("catalog changes applied per second")
-    axes[0].set_ylabel("uncached browse latency meanwhile, ms")
-    axes[0].set_yscale("log")
-    axes[0].legend(fontsize=7)
-    axes[0].set_title("reads while the catalog changes")
+    _reads_while_writing(
+        axes[0],
+        rows,
+        "changes",
+        "browse",
+        "catalog changes applied per second",
+        "the catalog changes",
+    )
     axes[1].hist(np.array(seen) * 1000, bins=40, color="tab:purple")
     axes[1].set_title("visibility: change 2xx → every process serves it")
     axes[1].set_xlabel("ms (target p99 < 2000)")
@@ -853,23 +872,8 @@ def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path
 
 
 def _plot(rows: list[Any], fresh: list[float], cost: Any, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for r in rows:
-        label = "closed loop" if r["rate"] is None else f"paced {r['rate']:,.0f}/s"
-        rate = r["events"] / r["seconds"]
-        axes[0].scatter(rate, _ms(r["reads"], 99), label=f"{label}: feed p99")
-        axes[0].scatter(rate, _ms(r["reads"], 50), marker="x", label=f"{label}: feed p50")
-    axes[0].set_xlabel("events ingested per second")
-    axes[0].set_ylabel("uncached feed latency meanwhile, ms")
-    axes[0].set_yscale("log")
-    axes[0].legend(fontsize=7)
-    axes[0].set_title("reads while ingesting")
+    fig, axes = _figure(path)
+    _reads_while_writing(axes[0], rows, "events", "feed", "events ingested per second", "ingesting")
     axes[1].hist(np.array(fresh) * 1000, bins=40, color="tab:green")
     axes[1].set_title("freshness: purchase 2xx → feed reflects it")
     axes[1].set_xlabel("ms (target p99 < 1000)")
