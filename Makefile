@@ -92,6 +92,7 @@ bench: install
 	$(PY) bench/served.py --index var/bench/index --data $(DATA) --sweep 64,128,256
 	$(PY) bench/api.py --index var/bench/index --data $(DATA) --workers 1,2
 	$(PY) bench/live.py --index var/bench/index --data $(DATA) --seconds 15 --trials 100
+	$(PY) bench/soak.py --index var/bench/index --data $(DATA) --minutes 20
 	$(PY) bench/api.py --index var/bench/index --data $(DATA) --workers 2 --rate 50 --seconds 20
 	$(PY) bench/api.py --index var/bench/index --data $(DATA) --scaling 1,2,4,8,16 --seconds 10
 	$(PY) bench/tastes.py --index var/bench/index

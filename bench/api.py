@@ -33,41 +33,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from loadgen import Load, Result, _free_port, drive, drive_open, service_key, start_api
+from loadgen import (
+    Load,
+    Result,
+    _free_port,
+    drive,
+    drive_open,
+    service_key,
+    start_api,
+    url_makers,
+)
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-
-
-def url_makers(data: Path, seed: int) -> dict[str, Callable[[random.Random], str]]:
-    arts = pd.read_csv(
-        data / "articles.csv",
-        dtype=str,
-        usecols=["article_id", "product_type_name", "colour_group_name"],
-    )
-    cust = pd.read_csv(data / "customers.csv", dtype=str, usecols=["customer_id"], nrows=200_000)
-    aids, cids = arts.article_id.tolist(), cust.customer_id.tolist()
-    types = arts.product_type_name.value_counts().index[:30].tolist()
-    colours = arts.colour_group_name.value_counts().index[:15].tolist()
-
-    def browse(r: random.Random) -> str:
-        lo = r.randint(0, 40)
-        return (
-            f"/articles?category={r.choice(types)}&colour={r.choice(colours)}"
-            f"&min_price={lo}&max_price={lo + r.randint(10, 80)}&sort=price_asc&limit=24"
-        )
-
-    return {
-        "recommendations": lambda r: f"/recommendations/{r.choice(cids)}?limit=12",
-        "similar": lambda r: f"/articles/{r.choice(aids)}/similar?limit=12",
-        "browse (filtered)": browse,
-        "trending (filtered)": lambda r: f"/trending?colour={r.choice(colours)}&limit=12",
-        "article": lambda r: f"/articles/{r.choice(aids)}",
-        "search": lambda r: f"/search?q={r.choice(colours)}+{r.choice(types)}&limit=12",
-    }
 
 
 def measured(

@@ -129,12 +129,10 @@ async def _ingest(
             while not stop.is_set():
                 body = {"events": _batch(rng, customers, articles, args.batch)}
                 t0 = time.perf_counter()
-                r = await c.post("/events", json=body, timeout=30)
-                if r.status_code == 200:
+                r = await _send(c, stats, "POST", "/events", body)
+                if r is not None:
                     stats["batch_s"].append(time.perf_counter() - t0)
                     stats["events"] += r.json()["accepted"]
-                else:
-                    stats["errors"] += 1
 
     await asyncio.gather(*(poster(i) for i in range(args.posters)))
 
@@ -157,12 +155,10 @@ async def _paced(
 
         async def one(planned: float) -> None:
             body = {"events": _batch(rng, customers, articles, batch)}
-            r = await c.post("/events", json=body, timeout=30)
-            if r.status_code == 200:
+            r = await _send(c, stats, "POST", "/events", body)
+            if r is not None:
                 stats["batch_s"].append(time.perf_counter() - planned)
                 stats["events"] += r.json()["accepted"]
-            else:
-                stats["errors"] += 1
 
         planned = time.perf_counter()
         while not stop.is_set():
@@ -170,6 +166,24 @@ async def _paced(
             await asyncio.sleep(max(0.0, planned - time.perf_counter()))
             tasks.append(asyncio.create_task(one(planned)))
         await asyncio.gather(*tasks)
+
+
+async def _send(
+    c: httpx.AsyncClient, stats: dict[str, Any], method: str, url: str, body: Any
+) -> httpx.Response | None:
+    """One write; its response when answered 200, else None, counted in ``stats["errors"]``
+    and by status in ``stats["codes"]`` (0: no answer), so a long run goes on past one."""
+    try:
+        r: httpx.Response | None = await c.request(method, url, json=body, timeout=60)
+    except httpx.HTTPError:
+        r = None
+    status = r.status_code if r is not None else 0
+    if status == 200:
+        return r
+    stats["errors"] += 1
+    codes = stats.setdefault("codes", {})
+    codes[status] = codes.get(status, 0) + 1
+    return None
 
 
 async def _open_loop(
@@ -383,12 +397,10 @@ async def _changes(
 
     async def post(c: httpx.AsyncClient, started: float) -> None:
         body = {"items": _patches(rng, articles, args.batch)}
-        r = await c.patch("/admin/articles", json=body, timeout=60)
-        if r.status_code == 200:
+        r = await _send(c, stats, "PATCH", "/admin/articles", body)
+        if r is not None:
             stats["batch_s"].append(time.perf_counter() - started)
             stats["changes"] += len(r.json()["seqs"])
-        else:
-            stats["errors"] += 1
 
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits) as c:

@@ -38,10 +38,15 @@ def _free_port() -> int:
 def service_key(db: Path) -> str:
     """A fresh service key in the API's database: the feed answers only its owner or a service
     (personal data), and a benchmark reads many customers' feeds."""
+    return api_key(db, "service")
+
+
+def api_key(db: Path, role: str) -> str:
+    """A fresh key of ``role`` (service, merchandiser, admin) in the API's database."""
     from core.keys import KeyStore
 
     keys = KeyStore(db)
-    _, key = keys.create("service", f"bench-{os.getpid()}-{time.time_ns()}")
+    _, key = keys.create(role, f"bench-{role}-{os.getpid()}-{time.time_ns()}")
     keys.close()
     return key
 
@@ -65,20 +70,62 @@ def start_api(
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 300
+    try:
+        ready_pids(port, workers, 300)
+    except TimeoutError:
+        proc.kill()
+        raise
+    return proc
+
+
+def ready_pids(port: int, workers: int, timeout: float = 30) -> set[int]:
+    """The process ids of the API's ``workers`` processes, as their `/ready` reports them,
+    once every one has answered (each request on a fresh connection, which the kernel gives to
+    any of them)."""
+    deadline = time.monotonic() + timeout
     seen: set[int] = set()
     while time.monotonic() < deadline:
         try:
-            # A fresh connection each time: ready once every worker has answered.
             r = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5)
             if r.status_code == 200:
                 seen.add(int(r.json()["process"]))
             if len(seen) >= workers:
-                return proc
+                return seen
         except httpx.HTTPError:
             time.sleep(0.5)
-    proc.kill()
-    raise TimeoutError("API not ready within 300 s")
+    raise TimeoutError(f"API not ready within {timeout:g} s")
+
+
+def url_makers(data: Path, seed: int) -> dict[str, Callable[[random.Random], str]]:
+    """The read rows of bench/api.py and bench/soak.py: each makes a request's path and query
+    (a different customer, article or filter combination each time) from a random source."""
+    import pandas as pd
+
+    arts = pd.read_csv(
+        data / "articles.csv",
+        dtype=str,
+        usecols=["article_id", "product_type_name", "colour_group_name"],
+    )
+    cust = pd.read_csv(data / "customers.csv", dtype=str, usecols=["customer_id"], nrows=200_000)
+    aids, cids = arts.article_id.tolist(), cust.customer_id.tolist()
+    types = arts.product_type_name.value_counts().index[:30].tolist()
+    colours = arts.colour_group_name.value_counts().index[:15].tolist()
+
+    def browse(r: random.Random) -> str:
+        lo = r.randint(0, 40)
+        return (
+            f"/articles?category={r.choice(types)}&colour={r.choice(colours)}"
+            f"&min_price={lo}&max_price={lo + r.randint(10, 80)}&sort=price_asc&limit=24"
+        )
+
+    return {
+        "recommendations": lambda r: f"/recommendations/{r.choice(cids)}?limit=12",
+        "similar": lambda r: f"/articles/{r.choice(aids)}/similar?limit=12",
+        "browse (filtered)": browse,
+        "trending (filtered)": lambda r: f"/trending?colour={r.choice(colours)}&limit=12",
+        "article": lambda r: f"/articles/{r.choice(aids)}",
+        "search": lambda r: f"/search?q={r.choice(colours)}+{r.choice(types)}&limit=12",
+    }
 
 
 @dataclass
@@ -87,6 +134,8 @@ class Result:
     mode: str
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    #: Answers other than 200, by status (0: none: the connection broke or timed out).
+    codes: dict[int, int] = field(default_factory=dict)
     hits: int = 0
     seconds: float = 0.0
     cpu_s: float = float("nan")
@@ -224,10 +273,10 @@ async def drive(
             while time.perf_counter() < stop:
                 url = fixed if cached else _with_nonce(make(r), next(_NONCES))
                 t0 = time.perf_counter()
-                headers = await _ask(conn, url)
+                status, headers = await _ask(conn, url)
                 if conn.writer is None:  # broken: a new connection for the next request
                     conn = Connection("127.0.0.1", port, load.headers(name))
-                _count(res, headers, t0)
+                _count(res, status, headers, t0)
         finally:
             await conn.close()
 
@@ -245,20 +294,21 @@ async def drive(
 _BROKEN = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
 
 
-async def _ask(conn: Connection, url: str) -> dict[str, str] | None:
-    """One GET; its headers when it answered 200, None otherwise (the connection is then
+async def _ask(conn: Connection, url: str) -> tuple[int, dict[str, str]]:
+    """One GET: its status and headers; status 0 when no answer came (the connection is then
     closed: the caller opens another)."""
     try:
         status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
     except _BROKEN:
         await conn.close()
-        return None
-    return headers if status == 200 else None
+        return 0, {}
+    return status, headers
 
 
-def _count(res: Result, headers: dict[str, str] | None, started: float) -> None:
-    if headers is None:
+def _count(res: Result, status: int, headers: dict[str, str], started: float) -> None:
+    if status != 200:
         res.errors += 1
+        res.codes[status] = res.codes.get(status, 0) + 1
         return
     res.latencies.append(time.perf_counter() - started)
     res.hits += headers.get("x-cache") == "hit"
@@ -269,12 +319,17 @@ def _with_nonce(url: str, n: int) -> str:
 
 
 async def drive_open(
-    load: Load, name: str, make: Callable[[random.Random], str], rate: float
+    load: Load,
+    name: str,
+    make: Callable[[random.Random], str],
+    rate: float,
+    res: Result | None = None,
 ) -> Result:
     """Open loop: uncached requests arrive as a Poisson process of ``rate`` per second for
     the row's seconds; each one's latency counts from its planned arrival, so time spent
-    waiting for a free connection (queueing) is part of it."""
-    res = Result(name, f"open {rate:g}/s", clients=0)
+    waiting for a free connection (queueing) is part of it. Answers are counted into ``res``
+    as they come (a caller may read it meanwhile), by default a new one."""
+    res = res or Result(name, f"open {rate:g}/s", clients=0)
     r = random.Random(load.seed)
     idle: list[Connection] = []
     tasks: list[asyncio.Task[None]] = []
@@ -282,15 +337,15 @@ async def drive_open(
     async def one(url: str, planned: float) -> None:
         reused = bool(idle)
         conn = idle.pop() if idle else Connection("127.0.0.1", load.port, load.headers(name))
-        headers = await _ask(conn, url)
-        if headers is None and reused and conn.writer is None:
+        status, headers = await _ask(conn, url)
+        if status == 0 and reused:
             # The server closes a keep-alive connection left idle past its timeout (uvicorn:
             # 5 s); a connection from the idle pool can be one. Like any HTTP client, send
             # again on a fresh one; a request the server answered with an error is not retried.
-            headers = await _ask(conn, url)
+            status, headers = await _ask(conn, url)
         if conn.writer is not None:
             idle.append(conn)
-        _count(res, headers, planned)
+        _count(res, status, headers, planned)
 
     t0, cpu0 = time.perf_counter(), cpu_seconds(load.pid)
     planned = t0

@@ -1,0 +1,41 @@
+"""bench/soak.py runs end to end on the tiny world: two API processes under every kind of
+load for a few seconds, sampled, with no error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import copy_index
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_short_soak_samples_every_process_and_answers_without_error(
+    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
+) -> None:
+    index = copy_index(tiny_settings.index_dir, tmp_path / "index")
+    out = tmp_path / "out" / "soak.json"
+    cmd = [sys.executable, "bench/soak.py", "--index", str(index), "--data", str(tiny_world)]
+    cmd += ["--seconds", "20", "--every", "4", "--probe", "0", "--out", str(out)]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+    report = json.loads(out.read_text())
+    samples = report["samples"]
+    assert len(samples) >= 5
+    assert all(len(s["rss_mb"]) == 2 and all(s["rss_mb"].values()) for s in samples)
+    assert {"<db>.db", "<db>-events.db", "index replicas (on disk)"} <= set(samples[-1]["sizes_mb"])
+    kinds = {k for s in samples for k, v in s["kinds"].items() if v["n"]}
+    assert kinds == {"events", "catalog", "browse", "feed", "trending", "search", "similar"}
+    assert sum(v["errors"] for s in samples for v in s["kinds"].values()) == 0
+    assert report["restarted"] == []
+    assert out.with_suffix(".png").stat().st_size > 0
+    # The run's databases are removed with it.
+    assert not list(index.parent.glob("soak-*"))
