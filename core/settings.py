@@ -150,6 +150,20 @@ class LiveSettings(BaseModel):
         description="at least this long between two re-indexes of a process: a copy and its "
         "indexing take a core for tens of seconds (run at the lowest priority)",
     )
+    views_retention_days: int = Field(
+        90,
+        ge=0,
+        description="views and add-to-carts older than this are deleted from the event log "
+        "(checked hourly by every API process; purchases are kept: builds fold them in); "
+        "0: kept for good",
+    )
+    reindex_timeout_s: float = Field(
+        1800.0,
+        gt=0,
+        description="a re-index process still running after this long is killed and the "
+        "re-index tried again after reindex_every_s (the H&M-size shard with 20,000 changed "
+        "articles took 85 s)",
+    )
 
 
 class Settings(BaseSettings):

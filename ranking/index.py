@@ -227,6 +227,7 @@ class LiveIndex:
         if snap is None or self.changes is None:
             return
         if self.changes.high_water() <= snap.catalog_seq:
+            self._maybe_reindex(snap)  # a failed re-index is tried again without new changes
             return
         changes = self.changes.since(snap.catalog_seq)
         uploads = uploads_dir(self.settings.db_path)
@@ -236,11 +237,15 @@ class LiveIndex:
     def _maybe_reindex(self, snap: Snapshot) -> None:
         """Start a fresh, indexed copy of the engine in the background once enough points were
         written to this one (under the lock)."""
+        if self._reindexing is not None and self._reindexing.is_alive():
+            return
+        # The journal is read by a re-index in flight: folded only between two.
+        fold_journal = getattr(snap.reader, "fold_journal", None)
+        if fold_journal is not None:
+            fold_journal()
         after = self.settings.live.reindex_after
         written = getattr(snap.reader, "written", 0)
         if not after or written < after:
-            return
-        if self._reindexing is not None and self._reindexing.is_alive():
             return
         now = time.monotonic()
         if now - self._reindexed_at < self.settings.live.reindex_every_s:
@@ -262,9 +267,12 @@ class LiveIndex:
         another process), with the changes applied meanwhile; ``reader`` closes once the
         requests still holding it had time to finish."""
         try:
-            fresh = self.store.reindexed(reader)
+            fresh = self.store.reindexed(reader, self.settings.live.reindex_timeout_s)
         except Exception:
-            log.exception("re-indexing the live catalog's changes failed; serving on")
+            log.exception(
+                "re-indexing the live catalog's changes failed; serving on, retrying in %g s",
+                self.settings.live.reindex_every_s,
+            )
             return
         if fresh is None:
             return

@@ -275,9 +275,10 @@ class Store(ABC):
     def versions(self) -> list[str]:
         """Every complete version present, oldest first."""
 
-    def reindexed(self, reader: StoreReader) -> StoreReader | None:
+    def reindexed(self, reader: StoreReader, timeout_s: float | None = None) -> StoreReader | None:
         """A new reader of ``reader``'s version, with the live changes ``reader`` applied so
-        far written to it and indexed, made without blocking ``reader``'s users; None where
+        far written to it and indexed (within ``timeout_s``, else StoreUnavailable), made
+        without blocking ``reader``'s users; None where
         the engine indexes changed points itself (a Qdrant server optimizes in the background)
         or the store cannot."""
         return None

@@ -43,6 +43,7 @@ from core.store.base import (
 from core.store.edge_copies import IDLE, REPLICAS, private_copy
 from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
+from core.store.journal import fold
 
 log = logging.getLogger(__name__)
 #: Where `python -m core...` runs from (the re-index process imports this project).
@@ -243,13 +244,17 @@ class EdgeStore(Store):
             shutil.rmtree(copy, ignore_errors=True)
             raise
 
-    def reindexed(self, reader: StoreReader) -> StoreReader | None:
+    def reindexed(self, reader: StoreReader, timeout_s: float | None = None) -> StoreReader | None:
         """A fresh private copy of ``reader``'s version with its journal of changes applied and
-        indexed by another process (`core.store.edge_reindex`); None without private copies
-        (the reader's folder is the version's own: nothing to copy it from)."""
+        indexed by another process (`core.store.edge_reindex`), killed past ``timeout_s``
+        (StoreUnavailable); None without private copies (the reader's folder is the
+        version's own: nothing to copy it from). The copy's journal is the reader's folded
+        (`core.store.journal.fold`); its ``journal_source`` says how many of the reader's
+        journal entries it holds."""
         if not self.private_copies or not isinstance(reader, EdgeReader):
             return None
         changes = list(reader.journal)
+        folded = fold(changes)
         self._reindexes += 1
         tag = f"r{self._reindexes}"
         copy = private_copy(
@@ -262,10 +267,18 @@ class EdgeStore(Store):
         try:
             pickled = copy / "changes.pkl"
             with pickled.open("wb") as fh:
-                pickle.dump(changes, fh)
+                pickle.dump(folded, fh)
             module = [sys.executable, "-m", "core.store.edge_reindex"]
             cmd = [*IDLE, *module, str(copy / ARTICLES), str(pickled)]
-            done = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT)
+            try:
+                done = subprocess.run(
+                    cmd, capture_output=True, text=True, cwd=_ROOT, timeout=timeout_s
+                )
+            except subprocess.TimeoutExpired:
+                # subprocess.run has killed and reaped it.
+                raise StoreUnavailable(
+                    f"re-indexing {copy} took longer than {timeout_s:g} s: stopped"
+                ) from None
             if done.returncode != 0:
                 raise StoreUnavailable(f"re-indexing {copy} failed: {done.stderr.strip()[-500:]}")
             log.info("%s", done.stdout.strip())
@@ -278,7 +291,8 @@ class EdgeStore(Store):
         except BaseException:
             shutil.rmtree(copy, ignore_errors=True)
             raise
-        fresh.journal = changes
+        fresh.journal = folded
+        fresh.journal_source = len(changes)
         return fresh
 
     def versions(self) -> list[str]:

@@ -35,6 +35,10 @@ from core.store.filters import (
     keep_order,
     to_edge,
 )
+from core.store.journal import fold
+
+#: A journal is folded once it holds at least this many entries (and doubled since).
+FOLD_AT = 2_000
 
 
 def operation(change: Change) -> qe.UpdateOperation:
@@ -130,6 +134,20 @@ class EdgeReader(PagedScroll, StoreReader):
     #: files were last indexed.
     journal: list[Change]
     written: int = 0
+    #: A fresh copy: how many entries of the replaced reader's journal it holds.
+    journal_source: int = 0
+    #: The journal's length when it was last folded.
+    _folded: int = 0
+
+    def fold_journal(self) -> bool:
+        """Fold the journal (`core.store.journal.fold`) once it has doubled since it was last
+        folded (at least `FOLD_AT` entries): memory bounded by the articles changed, at an
+        amortised cost of a few entries' work per change. Not while a re-index copies it."""
+        if len(self.journal) < max(FOLD_AT, 2 * self._folded):
+            return False
+        self.journal = fold(self.journal)
+        self._folded = len(self.journal)
+        return True
 
     def _shard(self, collection: Collection) -> qe.EdgeShard:
         try:
