@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from pydantic import StringConstraints
 
-from api.deps import require_role
+from api.deps import role_gated
 from core.errors import InvalidInput
 from ranking.request import ListFilters
 
@@ -23,7 +23,7 @@ Price = Annotated[float | None, Query(ge=0, le=1_000_000, description="shop curr
 
 #: The roles that may list out-of-stock and hidden articles.
 STAFF = ("merchandiser", "service", "admin")
-_staff = require_role(*STAFF)
+_staff = role_gated("include_unavailable", *STAFF)
 
 
 async def list_filters(

@@ -3,8 +3,9 @@ limits, timeout, response cache and the audit of key-authenticated writes.
 
 Written against raw ASGI (not `BaseHTTPMiddleware`) because it sits on every request: a cached
 answer is served here, before routing and dependency injection run, so whoever asks for a
-personal answer is authenticated and authorised here first. The `Principal` found is left in
-the scope (`PRINCIPAL`) for the routes' dependencies.
+personal answer is authenticated and authorised here first, and a cached answer is keyed by who
+asked: the routes' own checks (roles, owners) were passed by a caller just like this one. The
+`Principal` found is left in the scope (`PRINCIPAL`) for the routes' dependencies.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ log = logging.getLogger("api.access")
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: GET routes whose answers depend only on the URL, the caller's customer and the index version.
+#: GET routes whose answers depend only on the URL, the caller and the index version.
 CACHEABLE = ("/articles", "/recommendations/", "/trending", "/search")
 #: Cached answers that are one customer's personal data: served only to whom may read them.
 PERSONAL = "/recommendations/"
@@ -238,11 +239,16 @@ class AccessMiddleware:
             )
 
     def _key(self, scope: Scope, principal: Principal | None) -> tuple[str, ...]:
-        """The answer depends on the URL and, for search, on the signed-in customer (cf)."""
+        """The URL and who asks (role, customer, key): a cached answer is served only to a
+        caller every check of the route treats alike (a parameter only staff may send, a feed
+        only its owner may read), so a hit never skips a check the request would face
+        uncached. Refusals are never cached."""
         query = scope.get("query_string", b"").decode()
         params = "&".join(sorted(query.split("&"))) if query else ""
-        customer = principal.customer_id if principal is not None else None
-        return (scope["path"], params, customer or "")
+        if principal is None:
+            return (scope["path"], params, "", "", "")
+        who = (principal.role, principal.customer_id or "", principal.key_name or "")
+        return (scope["path"], params, *who)
 
     async def _from_cache(
         self, found: tuple[ResponseCache, str], key: tuple[str, ...], send: Send

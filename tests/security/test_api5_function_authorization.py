@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+import api.main  # noqa: F401  (every route loaded: their role gates are registered)
+from api.deps import ROLE_GATED
+from api.middleware import CACHEABLE, PERSONAL
 from tests.security.conftest import bearer, key, problem
 
 pytestmark = pytest.mark.slow
@@ -83,3 +86,48 @@ def test_refused_and_read_requests_are_not_writes_of_the_trail(
     client.get("/admin/keys", headers=key(keys, "merchandiser"))  # a refused read
     client.get("/trending", headers=key(keys, "service"))  # a read
     assert client.get("/admin/audit?limit=1", headers=admin).json()["items"] == top
+
+
+# --- parameters that need a role, on cached routes --------------------------------------------
+
+#: A URL of each cacheable GET route (`api.middleware.CACHEABLE`); {owner}: the feed's customer.
+CACHED_URLS = {
+    "/articles": "/articles?limit={n}",
+    "/recommendations/": "/recommendations/{owner}?limit={n}",
+    "/trending": "/trending?limit={n}",
+    "/search": "/search?q=black+dress&limit={n}",
+}
+
+
+def test_every_cacheable_route_and_role_gated_parameter_is_walked() -> None:
+    assert set(CACHED_URLS) == set(CACHEABLE)
+    assert "include_unavailable" in ROLE_GATED  # the registry is filled as the routes load
+
+
+@pytest.mark.parametrize("param", sorted(ROLE_GATED))
+@pytest.mark.parametrize("route", CACHEABLE)
+def test_a_cached_answer_of_a_role_gated_parameter_is_never_served_without_the_role(
+    client: TestClient,
+    keys: dict[str, str],
+    shoppers: tuple[str, str],
+    route: str,
+    param: str,
+) -> None:
+    """Staff first (200, a miss, then a hit), then the very same URL: 401 without a
+    credential, 403 with the feed owner's own token; never from the cache."""
+    owner = shoppers[0]
+    shopper = bearer(client, owner)
+    # A role that may read the route too: a feed is only its owner's or a service key's.
+    roles = [r for r in ROLE_GATED[param] if route != PERSONAL or r == "service"]
+    assert roles, (route, param)
+    for i, role in enumerate(roles):
+        # A limit of its own per case: no other test has asked for this URL.
+        url = CACHED_URLS[route].format(owner=owner, n=61 + i) + f"&{param}=true"
+        first = client.get(url, headers=key(keys, role))
+        assert first.status_code == 200, (role, first.text)
+        assert first.headers["x-cache"] == "miss"
+        assert client.get(url, headers=key(keys, role)).headers["x-cache"] == "hit"
+        for headers, status, kind in ((None, 401, "unauthorized"), (shopper, 403, "forbidden")):
+            r = client.get(url, headers=headers)
+            assert r.headers.get("x-cache") != "hit", (role, url, headers)
+            problem(r, status, kind)
