@@ -33,7 +33,7 @@ from api.asgi import (
 from api.auth import Authenticator, Principal
 from api.cache import ResponseCache
 from api.errors import AuthError
-from api.ratelimit import RateLimiter, group_of
+from api.ratelimit import RateLimiter, address_client, group_of
 from core.audit import AuditLog
 
 log = logging.getLogger("api.access")
@@ -177,7 +177,8 @@ class AccessMiddleware:
         group: str | None = None,
     ) -> bool:
         """Count the request against its group's limit; answer 429 (True) when over it."""
-        group = group or group_of(scope["method"], scope["path"])
+        query = scope.get("query_string", b"").decode("latin-1")
+        group = group or group_of(scope["method"], scope["path"], query)
         if group is None:
             return False
         if principal is not None and principal.key_name:
@@ -187,7 +188,7 @@ class AccessMiddleware:
             # every shopper arrives from the same address.
             client = f"customer:{principal.customer_id}"
         else:
-            client = f"ip:{(scope.get('client') or ('unknown',))[0]}"
+            client = address_client(str((scope.get("client") or ("unknown",))[0]))
         service = principal is not None and principal.role == "service"
         # On the event loop: one small SQLite transaction (about 15 µs) costs less CPU than the
         # hop to a worker thread.

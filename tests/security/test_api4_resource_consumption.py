@@ -359,6 +359,52 @@ def test_signed_in_shoppers_are_limited_each_as_themselves(
         _problem(post(two, 3), 429, "rate-limited")
 
 
+def test_browse_with_text_counts_in_the_search_group(tiny_settings: Any, tmp_path: Path) -> None:
+    """`GET /articles?q=` embeds the text as search does: one limit for both."""
+    from api.main import create_app
+    from core.settings import RateLimitSettings
+
+    limits = RateLimitSettings(search="3/minute")
+    settings = _in_process_settings(tiny_settings, tmp_path, rate_limit=limits)
+    with TestClient(create_app(settings)) as c:
+        _fit_in_window(10)
+        for i in range(3):
+            r = c.get("/articles", params={"q": f"striped shirt {i}"})
+            assert r.status_code == 200, (i, r.text)
+        body = _problem(c.get("/articles", params={"q": "striped shirt 3"}), 429, "rate-limited")
+        assert "search limit" in body["detail"]
+        _rate_limited(c.get("/search", params={"q": "striped shirt"}))
+        # Browsing without text embeds nothing: not searching.
+        for _ in range(4):
+            assert c.get("/articles", params={"limit": 2}).status_code == 200
+
+
+def test_ipv6_clients_are_counted_by_their_64(tiny_settings: Any, tmp_path: Path) -> None:
+    """One /64 is one client (a host holds all of it); IPv4, mapped or not, is per address."""
+    from api.main import create_app
+    from core.settings import RateLimitSettings
+
+    settings = _in_process_settings(
+        tiny_settings, tmp_path, rate_limit=RateLimitSettings(search="2/minute")
+    )
+    app = create_app(settings)
+
+    def search(address: str, i: int) -> Any:
+        # One app, many peers: the first client ran the lifespan, the others share its state.
+        return TestClient(app, client=(address, 50000)).get("/search", params={"q": f"coat {i}"})
+
+    with TestClient(app):
+        _fit_in_window(15)
+        assert search("2001:db8:0:1::1", 0).status_code == 200
+        assert search("2001:db8:0:1:ffff:ffff:ffff:fffe", 1).status_code == 200
+        _rate_limited(search("2001:db8:0:1:8000::7", 2))  # the same /64, a third address
+        assert search("2001:db8:0:2::1", 3).status_code == 200  # the next /64: a client apart
+        assert search("192.0.2.7", 4).status_code == 200
+        assert search("::ffff:192.0.2.7", 5).status_code == 200  # the same IPv4 address
+        _rate_limited(search("192.0.2.7", 6))
+        assert search("192.0.2.8", 7).status_code == 200  # IPv4 stays per address
+
+
 # --------------------------------------------------------------------------- 3. sign-in
 
 
