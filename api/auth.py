@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import jwt
 
-from api.errors import AuthError
+from api.errors import REQUEST_ID, AuthError
 from core.keys import KeyStore
 from core.settings import AuthSettings, Settings
 
@@ -31,6 +31,11 @@ OIDC_ALGORITHMS = ("RS256", "ES256")
 CUSTOMER_ID = re.compile(r"^[0-9a-f]{64}$")
 TOKEN_CACHE = 10_000
 JWKS_RELOAD_S = 10.0
+_NO_KEY = "the token's signing key is not in the provider's JWKS"
+_KEYS_UNREADABLE = (
+    "the identity provider's signing keys cannot be read right now, so no token can be "
+    "checked: try again in a little while"
+)
 
 Role = Literal["shopper", "service", "merchandiser", "admin"]
 
@@ -81,7 +86,14 @@ class _Jwks:
             text = Path(self._source).read_text()
             keyset = jwt.PyJWKSet.from_json(text)
         except (OSError, jwt.PyJWKSetError) as exc:
-            raise AuthError(401, f"cannot read the identity provider's JWKS ({exc})") from None
+            # The path and the OS error are the operator's: logged, not sent.
+            log.error(
+                "cannot read the identity provider's JWKS %s: %s",
+                self._source,
+                exc,
+                extra={"request_id": REQUEST_ID.get()},
+            )
+            raise AuthError(401, _KEYS_UNREADABLE) from None
         self._keys = {k.key_id: k for k in keyset.keys}
         self._loaded = time.monotonic()
 
@@ -89,8 +101,16 @@ class _Jwks:
         if self._client is not None:
             try:
                 return self._client.get_signing_key_from_jwt(token)
-            except jwt.PyJWKClientError as exc:
-                raise AuthError(401, f"no signing key for this token ({exc})") from None
+            except jwt.PyJWKClientConnectionError as exc:
+                log.error(
+                    "cannot fetch the identity provider's JWKS %s: %s",
+                    self._source,
+                    exc,
+                    extra={"request_id": REQUEST_ID.get()},
+                )
+                raise AuthError(401, _KEYS_UNREADABLE) from None
+            except jwt.PyJWKClientError:
+                raise AuthError(401, _NO_KEY) from None
         kid = jwt.get_unverified_header(token).get("kid")
         with self._lock:
             if kid not in self._keys and time.monotonic() - self._loaded > JWKS_RELOAD_S:
@@ -98,7 +118,7 @@ class _Jwks:
             if kid is None and len(self._keys) == 1:
                 return next(iter(self._keys.values()))
             if kid not in self._keys:
-                raise AuthError(401, "the token's signing key is not in the provider's JWKS")
+                raise AuthError(401, _NO_KEY)
             return self._keys[kid]
 
 

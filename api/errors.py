@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,12 @@ from core.errors import IndexNotReady, InvalidInput, NotFound, StoreUnavailable
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 BASE = "https://lookbook.dev/problems/"
+#: The id of the request being answered (set by the access middleware): log lines that say
+#: more than the answer does carry it, so an operator finds the cause of what a client saw.
+REQUEST_ID: ContextVar[str | None] = ContextVar("lookbook_request_id", default=None)
+#: What a 503 tells the client; the cause (a file path, a socket error) is logged instead.
+NOT_READY = "the catalog is not ready to be served yet: try again in a little while"
+UNAVAILABLE = "the search engine cannot be reached right now: try again in a little while"
 
 
 class AuthError(Exception):
@@ -98,6 +105,12 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _log_cause(request: Request, exc: Exception) -> None:
+    """The cause of an answer that does not name it, with the request id."""
+    extra = {"request_id": REQUEST_ID.get(), "error": type(exc).__name__}
+    log.warning("%s %s: %s", request.method, request.url.path, exc, extra=extra)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -129,11 +142,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IndexNotReady)
     async def _not_ready(request: Request, exc: IndexNotReady) -> JSONResponse:
-        return problem(503, "index-not-ready", "Index not ready", str(exc), request)
+        _log_cause(request, exc)
+        return problem(503, "index-not-ready", "Index not ready", NOT_READY, request)
 
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return problem(503, "store-unavailable", "Vector store unavailable", str(exc), request)
+        _log_cause(request, exc)
+        return problem(503, "store-unavailable", "Vector store unavailable", UNAVAILABLE, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -32,7 +32,7 @@ from api.asgi import (
 )
 from api.auth import Authenticator, Principal
 from api.cache import ResponseCache
-from api.errors import AuthError
+from api.errors import REQUEST_ID, AuthError
 from api.ratelimit import RateLimiter, address_client, group_of
 from core.audit import AuditLog
 
@@ -98,9 +98,11 @@ class AccessMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        token = REQUEST_ID.set(rid)
         try:
             await self._handle(scope, receive, send_wrapped, headers, state)
         finally:
+            REQUEST_ID.reset(token)
             log.info(
                 "request",
                 extra={

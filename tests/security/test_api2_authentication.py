@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 
-from api.auth import issue
+from api.auth import JWKS_RELOAD_S, issue
 from api.main import create_app
 from core.keys import KeyStore
 from core.settings import DEMO_SECRET, AuthSettings, Settings
@@ -187,6 +187,48 @@ def test_a_different_customer_claim_is_configurable(
         assert c.get(f"/customers/{a}/preferences", headers=auth(good)).status_code == 200
         missing = token(provider, a)  # the customer id only in `sub`
         problem(c.get(f"/customers/{a}/preferences", headers=auth(missing)), 401, "unauthorized")
+
+
+def test_an_unreadable_jwks_is_a_401_that_names_no_file(
+    tiny_settings: Settings,
+    tiny_index: Any,
+    provider: dict[str, Any],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The provider's JWKS file goes missing: a token naming a new key makes the API re-read
+    it; the 401 says the key cannot be checked, the OS error and the path go to the log."""
+    a = "ab" * 32
+    jwks = tmp_path / "idp" / "jwks.json"
+    jwks.parent.mkdir()
+    jwks.write_text(provider["jwks"].read_text())
+    settings = tiny_settings.model_copy(
+        update={
+            "secret_key": SECRET,
+            "db_path": tmp_path / "db",
+            "auth": AuthSettings(
+                mode="oidc", oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks=str(jwks)
+            ),
+        }
+    )
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/trending", headers=auth(token(provider, a))).status_code == 200
+        jwks.unlink()
+        time.sleep(JWKS_RELOAD_S + 0.5)  # the file is re-read at most this often
+        rotated = jwt.encode(
+            {"iss": ISSUER, "aud": AUDIENCE, "sub": a, "exp": int(time.time()) + 600},
+            provider["RS256"],
+            algorithm="RS256",
+            headers={"kid": "rotated-in"},
+        )
+        r = c.get("/trending", headers={**auth(rotated), "X-Request-ID": "jwks-gone"})
+    body = problem(r, 401, "unauthorized")
+    assert str(tmp_path) not in r.text and "Errno" not in r.text, body
+    assert body["detail"], body
+    logged = [
+        m.getMessage() for m in caplog.records if getattr(m, "request_id", None) == "jwks-gone"
+    ]
+    assert any(str(jwks) in m and "No such file" in m for m in logged), logged
 
 
 def test_demo_tokens_forged_expired_or_for_nobody_are_refused(
