@@ -637,11 +637,17 @@ def test_hostile_uploads_are_refused_fast_and_small(pair: Pair, tiny_world: Path
     assert growth_mb < 200, growth_mb
 
 
-def test_tiny_png_declaring_just_under_the_pixel_cap_stays_small(
-    pair: Pair, tiny_world: Path
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(6300, 6300), (4097, 4096)],  # 39.7 M pixels (the old cap let it through); one past 4096²
+)
+def test_tiny_png_declaring_more_than_4096_squared_pixels_is_refused(
+    pair: Pair, tiny_world: Path, width: int, height: int
 ) -> None:
+    """The README's limit: photos over 4096² pixels are refused before any pixel is decoded,
+    on photo search and on an article's photo alike."""
     base, pid = pair.bases[1], pair.pids[1]
-    bomb = _png_declaring(6300, 6300)  # 39.7 M pixels: the old pixel cap let it through
+    bomb = _png_declaring(width, height)
     assert len(bomb) < 1000
     with httpx.Client(timeout=60) as http:
         photo = _catalog_jpeg(tiny_world)
@@ -652,11 +658,17 @@ def test_tiny_png_declaring_just_under_the_pixel_cap_stays_small(
         r = http.post(f"{base}/search/image", files={"file": ("b.png", bomb, "image/png")})
         took = time.perf_counter() - start
         after = _memory_kb(pid, "VmHWM")
+        article = min(p.stem for p in (tiny_world / "images").rglob("*.jpg"))
+        upload = http.put(
+            f"{base}/admin/articles/{article}/image",
+            files={"file": ("b.png", bomb, "image/png")},
+            headers={"X-API-Key": pair.key_b},
+        )
     growth_mb = (after - before) / 1024
-    print(
-        f"\n6300x6300 PNG of {len(bomb)} bytes: {r.status_code}, {took:.2f} s, +{growth_mb:.0f} MiB"
-    )
-    # Refused (4xx), or decoded at a reduced size: either way small and fast.
-    assert r.status_code in (200, 413, 422), r.text
+    print(f"\n{width}x{height} PNG of {len(bomb)} bytes: {took:.2f} s, +{growth_mb:.0f} MiB")
+    for answer in (r, upload):
+        body = _problem(answer, 422, "invalid-input")
+        assert body["errors"][0]["field"] == "file", body
+        assert "image too large" in body["detail"] and f"{width}x{height}" in body["detail"]
     assert growth_mb < 200, growth_mb
     assert took < 1.0, took
