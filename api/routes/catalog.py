@@ -5,6 +5,7 @@ a second (`ranking.index.LiveIndex`); key-authenticated writes are audited by th
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
 from collections.abc import Mapping, Sequence
@@ -129,20 +130,29 @@ async def put_image(
 ) -> CatalogChange:
     """The article's photo: kept beside the database, encoded with the served version's image
     model, so similar items and image search find the article by it."""
-    jpeg = _jpeg(await read_upload(file))
+    data = await read_upload(file)
     index: LiveIndex = request.app.state.index
-    snap = index.catch_up()
-    if not _exists(snap, article_id):
-        raise NotFound("article", article_id)
-    rel = upload_relpath(article_id, secrets.token_hex(6))
-    path = uploads_dir(request.app.state.settings.db_path) / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(jpeg)
-    tmp.replace(path)  # whole before the change that names it is logged
-    assert index.changes is not None
-    (seq,) = index.changes.append(
-        [(article_id, "patch", {"image": str(rel)})], principal.key_name or principal.role
-    )
-    index.catch_up()
+    uploads = uploads_dir(request.app.state.settings.db_path)
+
+    def store() -> int:
+        # Decoding, converting, writing, logging and embedding a photo take up to seconds:
+        # in a worker thread, so the event loop answers every other request meanwhile.
+        jpeg = _jpeg(data)
+        snap = index.catch_up()
+        if not _exists(snap, article_id):
+            raise NotFound("article", article_id)
+        rel = upload_relpath(article_id, secrets.token_hex(6))
+        path = uploads / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(jpeg)
+        tmp.replace(path)  # whole before the change that names it is logged
+        assert index.changes is not None
+        (seq,) = index.changes.append(
+            [(article_id, "patch", {"image": str(rel)})], principal.key_name or principal.role
+        )
+        index.catch_up()
+        return seq
+
+    seq = await asyncio.to_thread(store)
     return CatalogChange(seq=seq, article_id=article_id, op="patch")
