@@ -30,16 +30,34 @@ from api.routes import (
 from core.audit import AuditLog
 from core.changes import open_changes
 from core.errors import LookbookError
-from core.events import PurchaseCounts, open_log
+from core.events import open_log
 from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
+from core.retention import prune_expired
+from core.sales import PurchaseCounts
 from core.settings import Settings, get_settings
 from core.store import open_store
 from core.store.base import Store
 from ranking.index import LiveIndex
 
 log = logging.getLogger(__name__)
+
+
+#: How often each process deletes what is past its retention (the first run is at start-up).
+PRUNE_EVERY_S = 3600.0
+
+
+async def _prune_periodically(app: FastAPI) -> None:
+    """Retention (`core.retention`), off the event loop; a failure is logged and retried."""
+    while True:
+        try:
+            await asyncio.to_thread(
+                prune_expired, app.state.settings, app.state.events, app.state.access.audit
+            )
+        except Exception:
+            log.exception("retention: pruning failed; trying again in %.0f s", PRUNE_EVERY_S)
+        await asyncio.sleep(PRUNE_EVERY_S)
 
 
 def limits_path(settings: Settings) -> Path:
@@ -78,9 +96,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except LookbookError as exc:
         # Serve anyway: /health answers, the rest is a 503 until the index can be reached.
         log.warning("index not available at start-up: %s", exc)
+    pruning = asyncio.create_task(_prune_periodically(app))
     try:
         yield
     finally:
+        pruning.cancel()
         app.state.index.close()
         app.state.prefs.close()
         app.state.events.close()

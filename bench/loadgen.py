@@ -52,10 +52,17 @@ def api_key(db: Path, role: str) -> str:
 
 
 def start_api(
-    index: Path, data: Path, port: int, workers: int, db: Path | None = None
+    index: Path,
+    data: Path,
+    port: int,
+    workers: int,
+    db: Path | None = None,
+    log: Path | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`python -m api serve` over ``index``, ready once every process has answered; its
-    database (and event log beside it) is ``db``, by default ``bench.db`` beside the index."""
+    database (and event log beside it) is ``db``, by default ``bench.db`` beside the index;
+    its JSON log lines go to ``log`` (default: nowhere); ``env_extra`` adds settings."""
     env = {
         **os.environ,
         "LOOKBOOK_INDEX_DIR": str(index),
@@ -65,11 +72,15 @@ def start_api(
         # The load comes from one address: lift the per-client limits.
         **{f"LOOKBOOK_RATE_LIMIT__{g}": "100000000/minute" for g in LIMITED},
         "HF_HUB_OFFLINE": "1",
+        **(env_extra or {}),
     }
     cmd = [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
+    out = log.open("ab") if log is not None else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=out, stdout=out)
+    finally:
+        if log is not None:
+            out.close()  # type: ignore[union-attr]
     try:
         ready_pids(port, workers, 300)
     except TimeoutError:

@@ -1,5 +1,6 @@
 """The audit trail: every key-authenticated write (and every key change from the command
-line), appended with when, which key, its role, method, path and outcome."""
+line), appended with when, which key, its role, method, path and outcome; kept for
+``LOOKBOOK_AUDIT_RETENTION_DAYS`` (`AuditLog.prune`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ CREATE TABLE IF NOT EXISTS audit (
     path TEXT NOT NULL,
     status INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at);
 """
+#: Entries one pruning statement deletes at most, so a write never waits long behind it.
+PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class AuditEntry:
 
 
 class AuditLog:
-    """Append-only: nothing updates or deletes an entry."""
+    """Append-only: nothing updates an entry, and only `prune` deletes (the expired ones)."""
 
     def __init__(self, path: Path) -> None:
         self._db = Database(path, _SCHEMA)
@@ -59,6 +63,21 @@ class AuditLog:
                 (before if before is not None else 2**62, limit),
             ).fetchall()
         return [AuditEntry(*row) for row in rows]
+
+    def prune(self, before: datetime) -> int:
+        """Delete the entries written before ``before`` (aware); answers how many went."""
+        # ``at`` is UTC isoformat: its text order is its time order.
+        cutoff = before.astimezone(UTC).isoformat()
+        deleted = 0
+        while True:
+            with self._db.connection() as conn:
+                cur = conn.execute(
+                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
+                    (cutoff, PRUNE_BATCH),
+                )
+            deleted += cur.rowcount
+            if cur.rowcount < PRUNE_BATCH:
+                return deleted
 
     def close(self) -> None:
         self._db.close()

@@ -5,7 +5,8 @@ The log is the source of truth for everything shoppers did after a build. Each e
 sequence number (``seq``) as it is appended; a build records the highest one it folded in
 (the manifest's ``events_seq``), and the API applies on top of that version only the purchases
 logged after it, so no purchase is counted twice or lost by a rebuild. Views and add-to-cart
-never reach the CSVs: they are always read from here.
+never reach the CSVs: they are always read from here, and kept for
+``LOOKBOOK_LIVE__VIEWS_RETENTION_DAYS`` (`prune_views`); purchases are kept for good.
 
 The log is its own SQLite file beside the database (``<db>-events.db``), in WAL mode: a write
 commits with ``synchronous=FULL`` before the API answers, and every API process reads the
@@ -15,9 +16,6 @@ reads, so a feed does not wait behind a batch being written.
 
 from __future__ import annotations
 
-import heapq
-import threading
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,7 +42,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_customer ON events (customer_id, type, seq);
 CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq);
+CREATE INDEX IF NOT EXISTS events_by_type_ts ON events (type, ts);
 """
+#: Rows one pruning transaction deletes at most, so an append never waits long behind it.
+PRUNE_BATCH = 5000
 
 
 def events_path(db_path: Path) -> Path:
@@ -211,60 +212,38 @@ class EventLog:
                 yield Purchase(*r)
             last = int(rows[-1][0])
 
+    def bought_on(self, customer_id: str, article_id: str, day: int, upto_seq: int) -> bool:
+        """Whether a purchase of the article by the customer on ``day`` (days since 1970, UTC)
+        was logged at ``seq <= upto_seq`` (so a build counted it already)."""
+        with self._reader.connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM events WHERE customer_id = ? AND type = 'purchase' AND seq <= ? "
+                "AND article_id = ? AND ts >= ? AND ts < ? LIMIT 1",
+                (customer_id, upto_seq, article_id, day * 86400.0, (day + 1) * 86400.0),
+            ).fetchone()
+        return row is not None
+
+    def prune_views(self, before_ts: float) -> int:
+        """Delete the views and add-to-carts that happened (``ts``) before ``before_ts``, in
+        short transactions; answers how many went. Purchases are never pruned: every build
+        folds all of them in."""
+        deleted = 0
+        while True:
+            with self._writer.transaction() as conn:
+                before = conn.total_changes
+                conn.execute(
+                    "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
+                    "WHERE type IN ('view', 'add_to_cart') AND ts < ? LIMIT ?)",
+                    (before_ts, PRUNE_BATCH),
+                )
+                n = conn.total_changes - before
+            deleted += n
+            if n < PRUNE_BATCH:
+                return deleted
+
     def close(self) -> None:
         self._writer.close()
         self._reader.close()
-
-
-#: Trending's windows, in days.
-WINDOWS = (7, 30)
-
-
-class PurchaseCounts:
-    """Purchases logged after a version's build, per article, in each of trending's windows.
-
-    Each process reads only what was logged since it last looked (one indexed query when
-    nothing is new). Per window, the purchases inside it wait in a heap by time and a counter
-    holds them per article: a purchase leaves the count when it falls out of the window, so a
-    read costs the purchases that came in or went out since the last one, not all of them.
-    """
-
-    def __init__(self, log: EventLog) -> None:
-        self._log = log
-        self._lock = threading.Lock()
-        self._after: int | None = None
-        self._seen = 0
-        self._heaps: dict[int, list[tuple[float, str]]] = {}
-        self._counts: dict[int, Counter[str]] = {}
-
-    def in_window(self, after_seq: int, window_days: int) -> dict[str, int]:
-        """Per article: its purchases logged after ``after_seq`` with a ``ts`` in the last
-        ``window_days`` days (one of `WINDOWS`)."""
-        if window_days not in WINDOWS:
-            raise ValueError(f"window_days must be one of {WINDOWS}, got {window_days}")
-        now = datetime.now(UTC).timestamp()
-        with self._lock:
-            if self._after != after_seq:  # another version: count from its build on
-                self._after, self._seen = after_seq, after_seq
-                self._heaps = {w: [] for w in WINDOWS}
-                self._counts = {w: Counter() for w in WINDOWS}
-            for p in self._log.purchases(self._seen):
-                for w in WINDOWS:
-                    if p.ts >= now - w * 86400:
-                        heapq.heappush(self._heaps[w], (p.ts, p.article_id))
-                        self._counts[w][p.article_id] += 1
-                self._seen = p.seq
-            heap, counts = self._heaps[window_days], self._counts[window_days]
-            while heap and heap[0][0] < now - window_days * 86400:
-                _, article = heapq.heappop(heap)
-                counts[article] -= 1
-                if not counts[article]:
-                    del counts[article]
-            return dict(counts)
-
-    def last_purchase(self) -> int:
-        """The newest purchase's sequence number (0: none): trending's cache key."""
-        return self._log.last_purchase()
 
 
 def open_log(db_path: Path) -> EventLog:

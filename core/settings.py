@@ -193,6 +193,11 @@ class Settings(BaseSettings):
         False, description="each process opens its own copy of the Edge version (serve sets it)"
     )
     seed: int = 42
+    audit_retention_days: int = Field(
+        365,
+        ge=0,
+        description="audit entries older than this are deleted (checked hourly); 0: kept for good",
+    )
 
     ranking: RankingSettings = RankingSettings()
     models: ModelSettings = ModelSettings()

@@ -266,6 +266,7 @@ class LiveIndex:
         """Swap in a fresh copy of ``reader``'s version with its changes indexed (made by
         another process), with the changes applied meanwhile; ``reader`` closes once the
         requests still holding it had time to finish."""
+        log.info("re-index started: %d points written", getattr(reader, "written", 0))
         try:
             fresh = self.store.reindexed(reader, self.settings.live.reindex_timeout_s)
         except Exception:

@@ -27,10 +27,11 @@ def post_events(
     settings: SettingsDep,
     log: EventsDep,
 ) -> EventsAccepted:
-    """Log a batch of up to 500 events (a shopper's token: only their own; a service key: any
-    customer's). All or nothing: one bad event rejects the batch with a 422 naming each bad
-    event's index and field. A retried `event_id` counts as a duplicate. The answer comes once
-    the events are durable; the customer's next feed reflects them."""
+    """Log a batch of up to 500 events (a shopper's token: only their own views and
+    add-to-carts; a service key: any customer's events, purchases included, as the shop's
+    server posts them after an order). All or nothing: one bad event rejects the batch with a
+    422 naming each bad event's index and field. A retried `event_id` counts as a duplicate.
+    The answer comes once the events are durable; the customer's next feed reflects them."""
     if principal is None:
         raise AuthError(401, "sign in, or send a service key, to post events")
     if principal.customer_id is None and principal.role != "service":
@@ -41,6 +42,15 @@ def post_events(
         if others:
             raise AuthError(
                 403, f"events {others[:10]} are another customer's: a token posts its own only"
+            )
+        bought = [i for i, e in enumerate(events) if e.type == "purchase"]
+        if bought:
+            fields = ", ".join(f"events.{i}.type" for i in bought[:10])
+            more = f" and {len(bought) - 10} more" if len(bought) > 10 else ""
+            raise AuthError(
+                403,
+                f"{fields}{more}: a shopper's token posts views and add_to_cart only; "
+                "purchases come from the shop's server, with a service key",
             )
     now = time.time()
     rows = snap.columns.rows(np.array([point_id(e.article_id) for e in events], dtype=np.int64))

@@ -72,7 +72,9 @@ def compute_signals(
     tx = ds.transactions
     day0 = as_of_day(ds, until)
     with stage("stats"):
-        stats = article_stats(tx.article_idx, tx.day, tx.price, len(ds.articles), day0)
+        stats = article_stats(
+            tx.article_idx, tx.day, tx.price, len(ds.articles), day0, customer_idx=tx.customer_idx
+        )
         ways = colourways(ds.articles["product_code"].tolist())
     hook("stats")
     with stage("text"):

@@ -2,6 +2,9 @@
 
 Windows are counted in whole days and end at ``as_of_day`` inclusive: "the last 7 days" are
 ``as_of_day - 6 .. as_of_day``. Sales after ``as_of_day`` are the future and never counted.
+The window counts (``sales_7d``, ``sales_30d``, and the trend from them) are buyer-days: a
+customer counts once per article and day however many rows they have (the live counts of
+`core.sales` count the same way), so one customer cannot make an article trend.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def article_stats(
     price: np.ndarray,
     n_articles: int,
     as_of_day: int,
+    *,
+    customer_idx: np.ndarray,
 ) -> pd.DataFrame:
     """Statistics of every article from its sales (one row per transaction).
 
@@ -57,16 +62,23 @@ def article_stats(
     day : int array, shape (n_transactions,), days since 1970-01-01
     price : float array, shape (n_transactions,), the scaled data price
     as_of_day : int, the last day counted
+    customer_idx : int array, shape (n_transactions,), the buyer
 
     Returns
     -------
     DataFrame indexed ``0 .. n_articles - 1`` with columns
-    ``sales_7d``, ``sales_30d``, ``sales_total`` (int64 transaction counts),
+    ``sales_7d``, ``sales_30d`` (int64 buyer-days: distinct (customer, day) in the window),
+    ``sales_total`` (int64 transaction counts),
     ``trend_score`` (float64, see `trend_score`),
     ``price`` (float64: median price of the last 30 days' sales, else of all sales, else NaN),
     ``first_sale_day`` (int64, -1 for articles never sold).
     """
-    shapes = {"article_idx": np.shape(article_idx), "day": np.shape(day), "price": np.shape(price)}
+    shapes = {
+        "article_idx": np.shape(article_idx),
+        "day": np.shape(day),
+        "price": np.shape(price),
+        "customer_idx": np.shape(customer_idx),
+    }
     if len(set(shapes.values())) != 1 or len(shapes["day"]) != 1:
         raise ValueError(f"transaction arrays must be 1-d and the same length, got {shapes}")
     if len(article_idx) and (article_idx.min() < 0 or article_idx.max() >= n_articles):
@@ -80,15 +92,21 @@ def article_stats(
         idx = article_idx if mask is None else article_idx[mask]
         return np.bincount(idx, minlength=n_articles).astype(np.int64)
 
-    sales_7d, sales_30d = count(in_7), count(in_30)
+    # The first row of each (customer, article, day) in the last 30 days: one buyer-day.
+    recent = np.flatnonzero(in_30)
+    buyer = np.asarray(customer_idx)[past][recent].astype(np.int64)
+    keys = (buyer * n_articles + article_idx[recent]) * PRICE_WINDOW_DAYS + age[recent]
+    first = np.zeros(len(article_idx), dtype=bool)
+    first[recent[np.unique(keys, return_index=True)[1]]] = True
+    sales_7d, sales_30d = count(first & in_7), count(first)
     price_out = _medians(article_idx[in_30], price[in_30], n_articles)
     missing = np.isnan(price_out)
     if missing.any():
         rows = missing[article_idx]
         price_out[missing] = _medians(article_idx[rows], price[rows], n_articles)[missing]
-    first = np.full(n_articles, np.iinfo(np.int64).max)
-    np.minimum.at(first, article_idx, day.astype(np.int64))
-    first[first == np.iinfo(np.int64).max] = -1
+    first_day = np.full(n_articles, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, article_idx, day.astype(np.int64))
+    first_day[first_day == np.iinfo(np.int64).max] = -1
     return pd.DataFrame(
         {
             "sales_7d": sales_7d,
@@ -96,7 +114,7 @@ def article_stats(
             "sales_total": count(),
             "trend_score": trend_score(sales_7d, sales_30d),
             "price": price_out,
-            "first_sale_day": first,
+            "first_sale_day": first_day,
         },
         index=pd.RangeIndex(n_articles),
     )

@@ -426,8 +426,64 @@ def test_trending_counts_logged_purchases_at_once(
     )
 
 
+def _sold(api: TestClient, article: str, category: str) -> int:
+    """The article's 7-day count as /trending shows it (paged under its product type)."""
+    for offset in range(0, 1000, 100):
+        url = f"/trending?limit=100&offset={offset}&collapse=false&category={category}"
+        items = api.get(url).json()["items"]
+        for i in items:
+            if i["article_id"] == article:
+                return int(i["sales_7d"])
+        if len(items) < 100:
+            break
+    raise AssertionError(f"{article} is not in /trending under {category}")
+
+
+def test_a_purchase_flood_is_refused_from_a_token_and_counts_once_a_day_from_a_service_key(
+    api: TestClient, keys: dict[str, dict[str, str]], sales: pd.DataFrame, articles: pd.DataFrame
+) -> None:
+    """The probe of issue 21: 500 purchases of the dearest article at 0.01 in one request."""
+    by_price = sales.assign(price=sales.price.astype(float)).groupby("article_id").price.median()
+    used = set(sorted(articles.article_id)[:13])  # other tests of this module buy these
+    article = str(by_price.drop(list(used & set(by_price.index))).idxmax())
+    category = str(articles.set_index("article_id").product_type_name[article])
+    shopper = _buyer(sales, 6)
+    token = api.post("/session", json={"customer_id": shopper}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    top = "/trending?limit=20&collapse=false"
+    before, sold = api.get(top).json()["items"], _sold(api, article, category)
+    log = open_log(api.app.state.settings.db_path)  # type: ignore[attr-defined]
+    count = log.count()
+
+    def flood(customer: str, **extra: Any) -> list[dict[str, Any]]:
+        return [_event(customer, article, price=0.01, **extra) for _ in range(500)]
+
+    # A shopper's token: refused, naming the events and the field; nothing logged or counted.
+    r = api.post("/events", json={"events": flood(shopper)}, headers=auth)
+    assert r.status_code == 403, r.text
+    assert r.json()["type"].endswith("/forbidden")
+    assert "events.0.type" in r.json()["detail"] and "purchase" in r.json()["detail"]
+    assert log.count() == count
+    assert api.get(top).json()["items"] == before
+    assert _sold(api, article, category) == sold
+    # Views and add-to-cart from the token are still taken.
+    views = [_event(shopper, article, kind) for kind in ("view", "add_to_cart")]
+    assert _post(api, auth, views)["accepted"] == 2
+    # A service key: all 500 logged (the order system's word), one sale for that day.
+    assert _post(api, keys["service"], flood(shopper)) == {"accepted": 500, "duplicates": 0}
+    assert _sold(api, article, category) == sold + 1
+    assert _post(api, keys["service"], flood(shopper))["accepted"] == 500  # same day again
+    assert _sold(api, article, category) == sold + 1
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    _post(api, keys["service"], flood(shopper, ts=yesterday))
+    assert _sold(api, article, category) == sold + 2  # another day: one more
+    other = _buyer(sales, 7)
+    _post(api, keys["service"], flood(other))
+    assert _sold(api, article, category) == sold + 3  # another customer: one more
+
+
 def test_a_signed_in_search_uses_the_cf_vector_with_the_purchases_folded_in(
-    api: TestClient, sales: pd.DataFrame, articles: pd.DataFrame
+    api: TestClient, keys: dict[str, dict[str, str]], sales: pd.DataFrame, articles: pd.DataFrame
 ) -> None:
     shopper = _buyer(sales, 5)
     token = api.post("/session", json={"customer_id": shopper}).json()["access_token"]
@@ -437,7 +493,7 @@ def test_a_signed_in_search_uses_the_cf_vector_with_the_purchases_folded_in(
     assert api.get(url, headers=auth).headers["x-cache"] == "hit"
     mine = set(sales[sales.customer_id == shopper].article_id)
     new = [a for a in sorted(articles.article_id) if a not in mine][:5]
-    _post(api, auth, [_event(shopper, a) for a in new])
+    _post(api, keys["service"], [_event(shopper, a) for a in new])  # the shop's server
     after = api.get(url, headers=auth)
     assert after.headers["x-cache"] == "miss"  # keyed by the shopper's newest event
     cf_before = {i["article_id"]: i["parts"]["cf"] for i in before}
@@ -449,3 +505,52 @@ def test_a_signed_in_search_uses_the_cf_vector_with_the_purchases_folded_in(
     for i in after.json()["items"]:
         if i["article_id"] in text_before:
             assert i["parts"]["text"] == pytest.approx(text_before[i["article_id"]])
+
+
+def test_the_api_prunes_old_views_and_audit_entries_by_the_retention_settings(
+    tiny_settings: Any, tiny_index: Any, tmp_path: Path, articles: pd.DataFrame
+) -> None:
+    """Retention runs in every API process, at start and then periodically: what is older
+    than the settings say goes, purchases stay."""
+    import sqlite3
+    import time
+
+    from core.audit import AuditLog
+    from core.events import Event
+
+    settings = tiny_settings.model_copy(
+        update={
+            "db_path": tmp_path / "lookbook.db",
+            "live": LiveSettings(views_retention_days=30),
+            "audit_retention_days": 100,
+        }
+    )
+    now, day = time.time(), 86400.0
+    art = sorted(articles.article_id)[0]
+    rows = [(kind, age) for kind in ("view", "add_to_cart", "purchase") for age in (31, 29)]
+    log = open_log(settings.db_path)
+    log.append([Event(f"{k}-{a}", k, NEW_REPLAY, art, now - a * day) for k, a in rows])
+    AuditLog(settings.db_path).close()  # its table
+    with sqlite3.connect(settings.db_path) as conn:
+        for age, path in ((101, "/old"), (99, "/new")):
+            at = datetime.fromtimestamp(now - age * day, UTC).isoformat()
+            conn.execute(
+                "INSERT INTO audit (at, key_name, role, method, path, status) "
+                "VALUES (?, 'k', 'service', 'PUT', ?, 200)",
+                (at, path),
+            )
+
+    def kept() -> tuple[list[str], list[str]]:
+        with sqlite3.connect(log.path) as conn:
+            events = [r[0] for r in conn.execute("SELECT event_id FROM events ORDER BY seq")]
+        with sqlite3.connect(settings.db_path) as conn:
+            audit = [r[0] for r in conn.execute("SELECT path FROM audit ORDER BY id")]
+        return events, audit
+
+    expected = (["view-29", "add_to_cart-29", "purchase-31", "purchase-29"], ["/new"])
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 30
+        while kept() != expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert kept() == expected
+    log.close()

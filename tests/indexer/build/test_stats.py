@@ -34,7 +34,10 @@ def stats() -> pd.DataFrame:
         # article 4: window edges, ages 6 | 7 and 29 | 30
         (4, 94, 0.1), (4, 93, 0.1), (4, 71, 0.1), (4, 70, 0.1),
     ]  # fmt: skip
-    return article_stats(*_sales(rows), n_articles=5, as_of_day=AS_OF)
+    every_one_a_customer = np.arange(len(rows), dtype=np.int32)
+    return article_stats(
+        *_sales(rows), n_articles=5, as_of_day=AS_OF, customer_idx=every_one_a_customer
+    )
 
 
 def test_counts_per_window(stats: pd.DataFrame) -> None:
@@ -42,6 +45,21 @@ def test_counts_per_window(stats: pd.DataFrame) -> None:
     assert stats["sales_7d"].tolist() == [2, 0, 0, 0, 1]
     assert stats["sales_30d"].tolist() == [3, 0, 0, 0, 3]
     assert stats["sales_total"].tolist() == [4, 2, 0, 0, 4]
+
+
+def test_a_customer_counts_once_per_article_and_day_in_the_windows() -> None:
+    rows = [
+        # article 0: customer 7 three times on day 100 and once on day 99; customer 8 once
+        (0, 100, 0.01), (0, 100, 0.01), (0, 100, 0.01), (0, 99, 0.01), (0, 100, 0.02),
+        # article 1: customer 7 twice on day 80 (in 30 days only)
+        (1, 80, 0.5), (1, 80, 0.5),
+    ]  # fmt: skip
+    customer = np.array([7, 7, 7, 7, 8, 7, 7], dtype=np.int32)
+    out = article_stats(*_sales(rows), n_articles=2, as_of_day=AS_OF, customer_idx=customer)
+    assert out["sales_7d"].tolist() == [3, 0]  # 7 on day 100, 7 on day 99, 8 on day 100
+    assert out["sales_30d"].tolist() == [3, 1]
+    assert out["sales_total"].tolist() == [5, 2]  # every transaction, as sold
+    assert out["trend_score"][0] == pytest.approx(trend_score(np.array([3]), np.array([3]))[0])
 
 
 def test_price_is_recent_median_then_all_time_then_nan(stats: pd.DataFrame) -> None:
@@ -74,7 +92,9 @@ def test_rising_article_outranks_steady_one() -> None:
 
 def test_no_sales_at_all() -> None:
     empty = np.array([], dtype=np.int32)
-    out = article_stats(empty, empty, empty.astype(np.float32), n_articles=3, as_of_day=AS_OF)
+    out = article_stats(
+        empty, empty, empty.astype(np.float32), n_articles=3, as_of_day=AS_OF, customer_idx=empty
+    )
     assert out["sales_total"].tolist() == [0, 0, 0]
     assert out["first_sale_day"].tolist() == [-1, -1, -1]
     assert out["price"].isna().all()
@@ -82,10 +102,13 @@ def test_no_sales_at_all() -> None:
 
 def test_shape_and_range_errors() -> None:
     a, d, p = _sales([(0, 100, 0.1), (1, 99, 0.2)])
+    c = np.array([0, 1], dtype=np.int32)
     with pytest.raises(ValueError, match="same length"):
-        article_stats(a, d[:1], p, n_articles=2, as_of_day=AS_OF)
+        article_stats(a, d[:1], p, n_articles=2, as_of_day=AS_OF, customer_idx=c)
+    with pytest.raises(ValueError, match="same length"):
+        article_stats(a, d, p, n_articles=2, as_of_day=AS_OF, customer_idx=c[:1])
     with pytest.raises(ValueError, match="article_idx"):
-        article_stats(a, d, p, n_articles=1, as_of_day=AS_OF)
+        article_stats(a, d, p, n_articles=1, as_of_day=AS_OF, customer_idx=c)
 
 
 def test_colourways() -> None:
