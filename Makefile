@@ -51,13 +51,21 @@ $(DEMO_KEY): | $(STAMP)
 	$(DEMO_ENV) $(PY) -m api keys create --role merchandiser --name demo-catalog-$$(date +%s) \
 	  | tail -n 1 > $@.tmp && mv $@.tmp $@
 
+# Its server posts "Buy now" purchases with a service key (the API takes none from a token).
+DEMO_SERVICE_KEY := var/demo-service.key
+$(DEMO_SERVICE_KEY): | $(STAMP)
+	mkdir -p var
+	$(DEMO_ENV) $(PY) -m api keys create --role service --name demo-storefront-$$(date +%s) \
+	  | tail -n 1 > $@.tmp && mv $@.tmp $@
+
 # API and storefront together; Ctrl-C stops both.
-serve: $(INDEX_DIR)/store/CURRENT frontend-install $(DEMO_KEY)
+serve: $(INDEX_DIR)/store/CURRENT frontend-install $(DEMO_KEY) $(DEMO_SERVICE_KEY)
 	test -f frontend/.next/BUILD_ID || (cd frontend && npm run build)
 	@trap 'kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(PY) -m api serve --host 127.0.0.1 --port $(API_PORT) & \
 	(cd frontend && LOOKBOOK_API_URL=http://127.0.0.1:$(API_PORT) LOOKBOOK_DATA_DIR=$(abspath $(DATA)) \
-	  LOOKBOOK_MERCHANDISER_KEY=$$(cat ../$(DEMO_KEY)) npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
+	  LOOKBOOK_MERCHANDISER_KEY=$$(cat ../$(DEMO_KEY)) LOOKBOOK_SERVICE_KEY=$$(cat ../$(DEMO_SERVICE_KEY)) \
+	  npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
 	sleep 2; echo; echo "  API:        http://127.0.0.1:$(API_PORT)  (docs: /docs)"; \
 	echo "  Storefront: http://127.0.0.1:$(WEB_PORT)"; echo "  Ctrl-C stops both."; echo; wait
 

@@ -32,17 +32,20 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A row as the API itself answers it, asked with a token of the customer's own. */
-async function apiRow(customerId: string, row: "buy-again" | "recently-viewed"): Promise<string[]> {
-  const api = inject("apiUrl");
-  const signIn = await fetch(`${api}/session`, {
+/** A token of the customer's own, straight from the API's demo sign-in. */
+async function apiToken(customerId: string): Promise<string> {
+  const signIn = await fetch(`${inject("apiUrl")}/session`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ customer_id: customerId }),
   });
-  const { access_token } = (await signIn.json()) as { access_token: string };
-  const res = await fetch(`${api}/customers/${customerId}/${row}?limit=${ROW}`, {
-    headers: { Authorization: `Bearer ${access_token}` },
+  return ((await signIn.json()) as { access_token: string }).access_token;
+}
+
+/** A row as the API itself answers it, asked with a token of the customer's own. */
+async function apiRow(customerId: string, row: "buy-again" | "recently-viewed"): Promise<string[]> {
+  const res = await fetch(`${inject("apiUrl")}/customers/${customerId}/${row}?limit=${ROW}`, {
+    headers: { Authorization: `Bearer ${await apiToken(customerId)}` },
   });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { items: { article_id: string }[] };
@@ -98,6 +101,27 @@ describe("product page events", () => {
     // Each action re-renders the page; the view is still the one of this opening.
     await page.waitForTimeout(500);
     expect(actions()).toBe(3);
+    // The storefront's server bought with its service key, which never reaches the page: the
+    // shopper's own token may not post a purchase.
+    expect(await page.content()).not.toContain(inject("serviceKey"));
+    const direct = await fetch(`${inject("apiUrl")}/events`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${await apiToken(customer)}`,
+      },
+      body: JSON.stringify({
+        events: [
+          {
+            event_id: `direct-${Date.now()}`,
+            type: "purchase",
+            customer_id: customer,
+            article_id: bought,
+          },
+        ],
+      }),
+    });
+    expect(direct.status).toBe(403);
 
     await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").first().click();
     await page.waitForURL((u) => u.pathname === "/");

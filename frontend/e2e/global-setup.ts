@@ -7,6 +7,7 @@ declare module "vitest" {
     apiUrl: string;
     webUrl: string;
     merchandiserKey: string;
+    serviceKey: string;
   }
 }
 
@@ -19,5 +20,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("apiUrl", stack.apiUrl);
   project.provide("webUrl", stack.webUrl);
   project.provide("merchandiserKey", stack.merchandiserKey);
+  project.provide("serviceKey", stack.serviceKey);
   return stack.stop;
 }

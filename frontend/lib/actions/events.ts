@@ -3,11 +3,13 @@
 import { revalidatePath } from "next/cache";
 
 import { ApiError } from "@/lib/api/client";
+import { getPreferences } from "@/lib/api/customers";
 import { userMessage } from "@/lib/api/errors";
-import { postEvents } from "@/lib/api/events";
+import { type EventSender, postEvents } from "@/lib/api/events";
 import type { EventIn, EventType } from "@/lib/api/types";
 import { isEventId } from "@/lib/events";
 import { isArticleId } from "@/lib/ids";
+import { serviceKey } from "@/lib/service";
 import { getSession, isDemoSession, type Session } from "@/lib/session";
 
 /** What the product page's buttons ask for; the customer is the session's, never the browser's. */
@@ -23,17 +25,52 @@ export interface ShopState {
   message: string;
 }
 
-/** One post, and once more on a transient failure: the same `event_id` makes that safe. */
-async function send(session: Session, event: Omit<EventIn, "customer_id">): Promise<void> {
-  const events = [{ ...event, customer_id: session.customerId }];
+/** Once more on a transient failure (unreachable is a 503 too). */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
   try {
-    await postEvents(session.token, events);
+    return await call();
   } catch (err) {
-    // Unreachable is a 503 too.
     if (!(err instanceof ApiError && err.isTransient)) throw err;
     await new Promise((r) => setTimeout(r, 300));
-    await postEvents(session.token, events);
+    return call();
   }
+}
+
+/** Posts the session's customer's event; the same `event_id` makes a retry safe. */
+async function send(
+  sender: EventSender,
+  session: Session,
+  event: Omit<EventIn, "customer_id">,
+): Promise<void> {
+  await retried(() => postEvents(sender, [{ ...event, customer_id: session.customerId }]));
+}
+
+const KEY_MISSING =
+  "Buying needs the shop's service key: set LOOKBOOK_SERVICE_KEY on the storefront's server.";
+
+/**
+ * A purchase, posted by this server with its service key (the API takes no purchase from a
+ * shopper's token). The cookie naming the customer proves nothing on its own, so the session is
+ * checked with the API first: its token must be valid and the customer's own (an owner-only
+ * read). Answers what to tell the shopper when it failed, else null.
+ */
+async function buy(session: Session, event: Omit<EventIn, "customer_id">): Promise<string | null> {
+  const apiKey = serviceKey();
+  if (!apiKey) return KEY_MISSING;
+  try {
+    await retried(() => getPreferences(session.customerId, session.token));
+  } catch (err) {
+    return userMessage(err);
+  }
+  try {
+    await send({ apiKey }, session, event);
+  } catch (err) {
+    if (err instanceof ApiError && err.isAuth) {
+      return `The API refused the storefront's service key: ${err.detail}.`;
+    }
+    return userMessage(err);
+  }
+  return null;
 }
 
 // A server action's arguments come from the browser as they are: checked before use.
@@ -49,7 +86,8 @@ export async function recordView(articleId: unknown, eventId: unknown): Promise<
   const session = await getSession();
   if (!session || !isArticle(articleId) || !isEventId(eventId)) return;
   try {
-    await send(session, { event_id: eventId, type: "view", article_id: articleId });
+    const view = { event_id: eventId, type: "view" as const, article_id: articleId };
+    await send({ token: session.token }, session, view);
   } catch {
     // see above: nothing to tell the shopper
   }
@@ -72,10 +110,16 @@ export async function shop(_prev: ShopState, input: ShopInput): Promise<ShopStat
   if (type === "purchase" && !isDemoSession(session)) {
     return failed("Buying goes through the checkout.");
   }
-  try {
-    await send(session, { event_id: input.eventId, type, article_id: input.articleId });
-  } catch (err) {
-    return failed(userMessage(err));
+  const event = { event_id: input.eventId, type, article_id: input.articleId };
+  if (type === "purchase") {
+    const refused = await buy(session, event);
+    if (refused) return failed(refused);
+  } else {
+    try {
+      await send({ token: session.token }, session, event);
+    } catch (err) {
+      return failed(userMessage(err));
+    }
   }
   // Home's feed, recently viewed and buy again reflect it on the next visit, Back included.
   revalidatePath("/", "layout");

@@ -305,10 +305,11 @@ export interface paths {
         put?: never;
         /**
          * Post Events
-         * @description Log a batch of up to 500 events (a shopper's token: only their own; a service key: any
-         *     customer's). All or nothing: one bad event rejects the batch with a 422 naming each bad
-         *     event's index and field. A retried `event_id` counts as a duplicate. The answer comes once
-         *     the events are durable; the customer's next feed reflects them.
+         * @description Log a batch of up to 500 events (a shopper's token: only their own views and
+         *     add-to-carts; a service key: any customer's events, purchases included, as the shop's
+         *     server posts them after an order). All or nothing: one bad event rejects the batch with a
+         *     422 naming each bad event's index and field. A retried `event_id` counts as a duplicate.
+         *     The answer comes once the events are durable; the customer's next feed reflects them.
          */
         post: operations["post_events_events_post"];
         delete?: never;

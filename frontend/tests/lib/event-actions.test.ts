@@ -23,6 +23,7 @@ function answer(status: number, body: unknown): Response {
 let fetch: ReturnType<typeof vi.fn>;
 beforeEach(() => {
   vi.stubEnv("LOOKBOOK_API_URL", "http://api.test");
+  vi.stubEnv("LOOKBOOK_SERVICE_KEY", "svc-key");
   fetch = vi.fn().mockImplementation(async () => answer(200, { accepted: 1, duplicates: 0 }));
   vi.stubGlobal("fetch", fetch);
   vi.mocked(getSession).mockResolvedValue({ customerId: CUSTOMER, token: "tok" });
@@ -37,14 +38,53 @@ function sentEvents(call = 0): unknown[] {
   return (JSON.parse(String(init.body)) as { events: unknown[] }).events;
 }
 
+function request(call: number): { url: string; method: string; headers: Record<string, string> } {
+  const [url, init] = fetch.mock.calls[call] as [string, RequestInit];
+  return { url, method: init.method ?? "GET", headers: init.headers as Record<string, string> };
+}
+
 describe("shop", () => {
-  it("posts the session's customer's purchase and confirms it", async () => {
+  it("checks the session with the API, then posts the purchase with the service key", async () => {
     const input = { type: "purchase" as const, articleId: ARTICLE, eventId: "e-1" };
     const state = await shop(IDLE, input);
     expect(state).toMatchObject({ status: "done", type: "purchase" });
-    expect(sentEvents()).toEqual([
+    const check = request(0);
+    expect([check.method, check.url]).toEqual([
+      "GET",
+      `http://api.test/customers/${CUSTOMER}/preferences`,
+    ]);
+    expect(check.headers.Authorization).toBe("Bearer tok");
+    const post = request(1);
+    expect([post.method, post.url]).toEqual(["POST", "http://api.test/events"]);
+    expect(post.headers["X-API-Key"]).toBe("svc-key");
+    expect(post.headers).not.toHaveProperty("Authorization");
+    expect(sentEvents(1)).toEqual([
       { event_id: "e-1", type: "purchase", article_id: ARTICLE, customer_id: CUSTOMER },
     ]);
+  });
+
+  it("posts no purchase for a session the API does not take as that customer's", async () => {
+    fetch.mockResolvedValueOnce(answer(403, { title: "Forbidden", status: 403, detail: "x" }));
+    const input = { type: "purchase" as const, articleId: ARTICLE, eventId: "e-5" };
+    expect(await shop(IDLE, input)).toMatchObject({ status: "error", message: /sign in again/ });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(request(0).method).toBe("GET");
+  });
+
+  it("posts no purchase without a service key, and says which one to set", async () => {
+    vi.stubEnv("LOOKBOOK_SERVICE_KEY", "");
+    const input = { type: "purchase" as const, articleId: ARTICLE, eventId: "e-6" };
+    const state = await shop(IDLE, input);
+    expect(state).toMatchObject({ status: "error", message: /LOOKBOOK_SERVICE_KEY/ });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("posts an add-to-cart with the shopper's own token", async () => {
+    const input = { type: "add_to_cart" as const, articleId: ARTICLE, eventId: "e-7" };
+    expect(await shop(IDLE, input)).toMatchObject({ status: "done", type: "add_to_cart" });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(request(0).headers.Authorization).toBe("Bearer tok");
+    expect(request(0).headers).not.toHaveProperty("X-API-Key");
   });
 
   it("sends the same event once more when the API was briefly away", async () => {

@@ -59,9 +59,9 @@ describe("newEventId", () => {
 });
 
 describe("event and row requests", () => {
-  it("posts a batch of events with the shopper's token", async () => {
+  it("posts a batch of events with the shopper's token or the server's service key", async () => {
     vi.stubEnv("LOOKBOOK_API_URL", "http://api.test");
-    const fetch = vi.fn().mockResolvedValue(answer({ accepted: 1, duplicates: 0 }));
+    const fetch = vi.fn().mockImplementation(async () => answer({ accepted: 1, duplicates: 0 }));
     vi.stubGlobal("fetch", fetch);
     const event = {
       event_id: "e-1",
@@ -70,13 +70,18 @@ describe("event and row requests", () => {
       article_id: "0108775015",
     };
 
-    expect(await postEvents("tok", [event])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await postEvents({ token: "tok" }, [event])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await postEvents({ apiKey: "svc" }, [event])).toEqual({ accepted: 1, duplicates: 0 });
 
     const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
     expect(url).toBe("http://api.test/events");
     expect(init.method).toBe("POST");
     expect(JSON.parse(String(init.body))).toEqual({ events: [event] });
-    expect((init.headers as Record<string, string>).Authorization).toBe("Bearer tok");
+    expect(init.headers).toMatchObject({ Authorization: "Bearer tok" });
+    expect(init.headers).not.toHaveProperty("X-API-Key");
+    const [, byKey] = fetch.mock.calls[1] as [string, RequestInit];
+    expect(byKey.headers).toMatchObject({ "X-API-Key": "svc" });
+    expect(byKey.headers).not.toHaveProperty("Authorization");
   });
 
   it("asks for the session's own rows", async () => {

@@ -13,6 +13,7 @@ import { userMessage } from "@/lib/api/errors";
 import type { ArticleList } from "@/lib/api/types";
 import { availability } from "@/lib/catalog";
 import { loadArticle } from "@/lib/product";
+import { serviceKey } from "@/lib/service";
 import { getSession, isDemoSession } from "@/lib/session";
 
 type Props = { params: Promise<{ id: string }> };
@@ -66,7 +67,8 @@ export default async function ProductPage({ params }: Props) {
             <ProductActions
               key={article.article_id}
               articleId={article.article_id}
-              canBuy={isDemoSession(session)}
+              // Buy now is the demo's stand-in for a checkout: the server posts the purchase.
+              canBuy={isDemoSession(session) && serviceKey() !== null}
               available={available}
             />
           ) : available ? (
