@@ -4,8 +4,10 @@
   JSON lines, one change a row, checked like the API's writes against the served catalog; the
   valid rows are logged (every API process serves them within seconds), the others written to
   a rejects file with their line numbers, as `validate` does;
-* ``python -m indexer compact --data DIR``: fold the changes the served version already holds
-  into the data folder (articles.csv, the shop file, images/) and clear them from the log.
+* ``python -m indexer compact --data DIR``: fold the changes every servable version already
+  holds (the published one, and the older ones a rollback may publish again) into the data
+  folder (articles.csv, the shop file, images/), clear them from the log, and remove the
+  uploaded photos nothing names any more (`indexer.servable`).
 
 A row of a CSV feed: ``article_id``, optionally ``op`` (put, patch, delete; default patch), and
 any of the fields of the API's article writes; an empty cell is a field not given. A JSON line:
@@ -34,6 +36,7 @@ from core.catalog import ARTICLES, image_relpath
 from core.changes import (
     OPS,
     SHOP_FIELDS,
+    ArticleState,
     ChangeLog,
     Op,
     check_change,
@@ -46,6 +49,7 @@ from core.settings import Settings
 from core.store import open_store
 from core.taxonomy import Taxonomy
 from indexer.dataset.lines import Reject, RejectsWriter
+from indexer.servable import remove_unused_photos, servable_versions
 
 log = logging.getLogger(__name__)
 #: Rows logged in one transaction.
@@ -58,8 +62,10 @@ LOCK_FILE = ".lookbook-data.lock"
 
 @contextmanager
 def data_lock(data_dir: Path, exclusive: bool) -> Iterator[None]:
-    """A lock on the data folder: builds read it shared, `compact` rewrites it exclusively, so
-    no build reads new CSVs with an old log or old CSVs with a cleared one."""
+    """A lock on the data folder: a build holds it shared from reading the log until its
+    version is published, `compact` rewrites the folder exclusively, so no build reads new
+    CSVs with an old log or old CSVs with a cleared one, and compaction sees every version
+    that will read the log (it waits for the builds running)."""
     path = data_dir / LOCK_FILE
     try:
         fh = path.open("a")
@@ -67,7 +73,16 @@ def data_lock(data_dir: Path, exclusive: bool) -> Iterator[None]:
         yield
         return
     with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(fh, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info(
+                "waiting for the %s lock on %s",
+                "builds' shared" if exclusive else "compaction's",
+                data_dir,
+            )
+            fcntl.flock(fh, mode)
         try:
             yield
         finally:
@@ -226,13 +241,27 @@ class CompactSummary:
     deleted: int
     images: int
     seconds: float
+    #: Versions that can still be served holding fewer changes than the published one (their
+    #: ``catalog_seq``): the changes they lack stay in the log.
+    held_by: dict[str, int] = field(default_factory=dict)
+    photos_removed: int = 0
 
     def describe(self) -> str:
-        return (
+        text = (
             f"{self.folded:,} changes up to seq {self.upto_seq} folded into the data: "
             f"{self.articles_changed:,} articles changed ({self.added:,} new, {self.deleted:,} "
-            f"deleted), {self.images:,} photos; {self.seconds:.1f} s"
+            f"deleted), {self.images:,} photos; {self.photos_removed:,} uploaded photos "
+            f"nothing needs removed; {self.seconds:.1f} s"
         )
+        if self.held_by:
+            held = ", ".join(f"{v} (catalog_seq {s})" for v, s in sorted(self.held_by.items()))
+            text += (
+                f"\nkept the changes after seq {self.upto_seq}: versions that can still be "
+                f"served or rolled back to lack them: {held}. Remove the versions you will "
+                "never roll back to (Edge: <index>/store/versions/V and <index>/models/V) "
+                "and compact again."
+            )
+        return text
 
 
 def read_shop_file(data_dir: Path) -> pd.DataFrame | None:
@@ -254,57 +283,79 @@ def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def compact(settings: Settings, data_dir: Path) -> CompactSummary:
-    """Fold the changes the published version holds (up to its ``catalog_seq``) into
-    ``data_dir`` and clear them from the log. Later changes stay in the log: the served
-    version still applies them, and the next build reads them."""
+    """Fold the changes every servable version holds (up to the smallest ``catalog_seq``: a
+    rollback or a process still serving an older version applies the rest) into ``data_dir``,
+    clear them from the log, and remove the uploaded photos nothing names any more
+    (`indexer.servable`). Later changes stay in the log, and the next build reads them."""
     start = time.perf_counter()
     changes = open_changes(settings.db_path)
+    uploads = uploads_dir(settings.db_path)
     try:
-        upto = served_catalog(settings, changes).catalog_seq
-        logged = changes.since(0, upto)
-        states = fold(logged)
+        # Under the lock no build is running (one holds it until it is published), so every
+        # version that will ever read these changes from the log is in the store.
         with data_lock(data_dir, exclusive=True):
-            arts = pd.read_csv(data_dir / "articles.csv", dtype=str, keep_default_na=False)
-            shop = read_shop_file(data_dir)
-            shop = shop if shop is not None else pd.DataFrame(columns=list(SHOP_COLUMNS))
-            shop_rows = {str(r["article_id"]): dict(r) for r in shop.to_dict("records")}
-            row_of = {a: i for i, a in enumerate(arts["article_id"])}
-            csv_columns = [c.name for c in ARTICLES.columns]
-            added, deleted, images, new_rows = 0, 0, 0, []
-            for article_id, state in states.items():
-                entry = shop_rows.setdefault(article_id, {"article_id": article_id})
-                if state.fields is None:
-                    entry["deleted"] = True
-                    deleted += 1
-                    continue
-                entry["deleted"] = False
-                values = {k: str(v) for k, v in state.fields.items() if k in csv_columns}
-                for key in SHOP_FIELDS:
-                    if key in state.fields:
-                        entry[key] = state.fields[key]
-                if "image" in state.fields:
-                    src = uploads_dir(settings.db_path) / str(state.fields["image"])
-                    dst = data_dir / "images" / image_relpath(article_id)
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(src, dst)
-                    images += 1
-                i = row_of.get(article_id)
-                if i is None:
-                    new_rows.append(
-                        {c: values.get(c, "") for c in csv_columns} | {"article_id": article_id}
-                    )
-                    added += 1
-                    continue
-                for key, value in values.items():
-                    arts.iat[i, arts.columns.get_loc(key)] = value
-            if new_rows:
-                arts = pd.concat([arts, pd.DataFrame(new_rows, columns=arts.columns)])
-            _write_atomic(arts, data_dir / "articles.csv")
-            table = pd.DataFrame(list(shop_rows.values()), columns=list(SHOP_COLUMNS))
-            _write_atomic(table.sort_values("article_id"), data_dir / SHOP_FILE)
+            servable = servable_versions(settings)
+            upto = servable.floor()
+            logged = changes.since(0, upto)
+            states = fold(logged)
+            added, deleted, images = _fold_into(data_dir, states, uploads)
             changes.clear_upto(upto)
+            removed = remove_unused_photos(uploads, changes.since(upto), servable)
     finally:
         changes.close()
+    if servable.held_by():
+        log.warning("compaction kept the changes after seq %d for %s", upto, servable.held_by())
     return CompactSummary(
-        len(logged), upto, len(states), added, deleted, images, time.perf_counter() - start
+        len(logged),
+        upto,
+        len(states),
+        added,
+        deleted,
+        images,
+        time.perf_counter() - start,
+        servable.held_by(),
+        removed,
     )
+
+
+def _fold_into(data_dir: Path, states: dict[str, ArticleState], uploads: Path) -> tuple[int, ...]:
+    """Write the articles' folded states into articles.csv, the shop file and images/;
+    answers how many articles were added and deleted and how many photos copied."""
+    arts = pd.read_csv(data_dir / "articles.csv", dtype=str, keep_default_na=False)
+    shop = read_shop_file(data_dir)
+    shop = shop if shop is not None else pd.DataFrame(columns=list(SHOP_COLUMNS))
+    shop_rows = {str(r["article_id"]): dict(r) for r in shop.to_dict("records")}
+    row_of = {a: i for i, a in enumerate(arts["article_id"])}
+    csv_columns = [c.name for c in ARTICLES.columns]
+    added, deleted, images, new_rows = 0, 0, 0, []
+    for article_id, state in states.items():
+        entry = shop_rows.setdefault(article_id, {"article_id": article_id})
+        if state.fields is None:
+            entry["deleted"] = True
+            deleted += 1
+            continue
+        entry["deleted"] = False
+        values = {k: str(v) for k, v in state.fields.items() if k in csv_columns}
+        for key in SHOP_FIELDS:
+            if key in state.fields:
+                entry[key] = state.fields[key]
+        if "image" in state.fields:
+            dst = data_dir / "images" / image_relpath(article_id)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(uploads / str(state.fields["image"]), dst)
+            images += 1
+        i = row_of.get(article_id)
+        if i is None:
+            new_rows.append(
+                {c: values.get(c, "") for c in csv_columns} | {"article_id": article_id}
+            )
+            added += 1
+            continue
+        for key, value in values.items():
+            arts.iat[i, arts.columns.get_loc(key)] = value
+    if new_rows:
+        arts = pd.concat([arts, pd.DataFrame(new_rows, columns=arts.columns)])
+    _write_atomic(arts, data_dir / "articles.csv")
+    table = pd.DataFrame(list(shop_rows.values()), columns=list(SHOP_COLUMNS))
+    _write_atomic(table.sort_values("article_id"), data_dir / SHOP_FILE)
+    return added, deleted, images

@@ -111,38 +111,25 @@ def build(
     timer = _Timer()
     hook = after_stage or (lambda _name: None)
 
-    # What the log holds now is this version's; later events are applied on top of it by the
-    # API (by sequence number), so none is missed or counted twice.
-    # So are the catalog's changes up to its high-water mark now (those after it, the API
-    # applies on top of this version).
-    events = open_log(settings.db_path)
-    changes = open_changes(settings.db_path)
-    try:
-        upto = events.high_water()
-        catalog_upto = changes.high_water()
-        with timer.stage("load"), data_lock(data_dir, exclusive=False):
-            ds = load(data_dir, models_dir / "rejects.csv", until=until)
-            ds, catalog = with_catalog_changes(
-                ds, changes, catalog_upto, uploads_dir(settings.db_path), data_dir
-            )
-            ds, folded = with_logged_purchases(
-                ds, events, upto, settings.shop.price_multiplier, until
-            )
-    finally:
-        events.close()
-        changes.close()
-    _check_not_empty(ds, data_dir)
-    hook("load")
-    signals = compute_signals(ds, data_dir, settings, models_dir, timer.stage, hook, until=until)
-
-    with timer.stage("write"):
-        _write(store, version, ds, signals, settings, models_dir)
-    hook("write")
-    _write_taxonomy(models_dir, ds)
-    _write_manifest(models_dir, version, ds, signals, settings, data_dir, until, folded, catalog)
-    if publish:
-        store.publish(version)
-        log.info("published version %s", version)
+    # The data folder stays locked (shared) until the version is published: `indexer compact`
+    # then sees every version that will apply the log after its sequence numbers.
+    with data_lock(data_dir, exclusive=False):
+        ds, folded, catalog = _load(settings, data_dir, models_dir, until, timer)
+        _check_not_empty(ds, data_dir)
+        hook("load")
+        signals = compute_signals(
+            ds, data_dir, settings, models_dir, timer.stage, hook, until=until
+        )
+        with timer.stage("write"):
+            _write(store, version, ds, signals, settings, models_dir)
+        hook("write")
+        _write_taxonomy(models_dir, ds)
+        _write_manifest(
+            models_dir, version, ds, signals, settings, data_dir, until, folded, catalog
+        )
+        if publish:
+            store.publish(version)
+            log.info("published version %s", version)
     return BuildSummary(
         version=version,
         published=publish,
@@ -154,6 +141,31 @@ def build(
         stage_seconds=timer.seconds,
         models_dir=str(models_dir),
     )
+
+
+def _load(
+    settings: Settings, data_dir: Path, models_dir: Path, until: date | None, timer: _Timer
+) -> tuple[Dataset, Folded, CatalogFolded]:
+    """The data folder with the logs applied: what the log holds now is this version's; later
+    events and catalog changes are applied on top of it by the API (by sequence number), so
+    none is missed or counted twice."""
+    events = open_log(settings.db_path)
+    changes = open_changes(settings.db_path)
+    try:
+        upto = events.high_water()
+        catalog_upto = changes.high_water()
+        with timer.stage("load"):
+            ds = load(data_dir, models_dir / "rejects.csv", until=until)
+            ds, catalog = with_catalog_changes(
+                ds, changes, catalog_upto, uploads_dir(settings.db_path), data_dir
+            )
+            ds, folded = with_logged_purchases(
+                ds, events, upto, settings.shop.price_multiplier, until
+            )
+    finally:
+        events.close()
+        changes.close()
+    return ds, folded, catalog
 
 
 def _check_not_empty(ds: Dataset, data_dir: Path) -> None:
@@ -260,6 +272,10 @@ def _write_manifest(
         "logged_purchases": folded.purchases,
         # The catalog's changes up to this sequence number are in this version.
         "catalog_seq": catalog.catalog_seq,
+        # The uploaded photos its payload names (`indexer compact` keeps them while it exists).
+        "uploads": sorted(
+            {str(u) for u in ds.articles.get("image_upload", ()) if isinstance(u, str)}
+        ),
         "catalog_changes": {
             "articles": catalog.changed,
             "added": catalog.added,
