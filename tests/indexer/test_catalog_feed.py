@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from core.changes import open_changes
 from core.settings import get_settings
+from core.store import open_store
 from indexer.__main__ import main
 from indexer.build.pipeline import build
 from indexer.catalog import SHOP_FILE, apply_file, compact
@@ -34,6 +35,14 @@ def _settings(tiny_settings: Any, root: Path, data: Path | None = None) -> Any:
     if data is not None:
         update["data_dir"] = data
     return tiny_settings.model_copy(update=update)
+
+
+def _versions(settings: Any) -> list[str]:
+    store = open_store(settings)
+    try:
+        return store.versions()
+    finally:
+        store.close()
 
 
 def _feed(path: Path, articles: pd.DataFrame) -> dict[str, Any]:
@@ -119,7 +128,11 @@ def test_compact_folds_the_served_changes_into_the_data_and_a_build_serves_the_s
     articles = pd.read_csv(data / "articles.csv", dtype=str)
     want = _feed(tmp_path / "feed.csv", articles)
     apply_file(settings, tmp_path / "feed.csv")
+    older = _versions(settings)
     build(settings, data_dir=data)  # the served version now holds the changes (catalog_seq)
+    for version in older:  # given up: compaction keeps what a version still in the store lacks
+        shutil.rmtree(settings.index_dir / "store" / "versions" / version)
+        shutil.rmtree(settings.index_dir / "models" / version)
     later = articles.article_id.iloc[20]
     log = open_changes(settings.db_path)
     log.append([(later, "patch", {"price": 33.0})], "test")  # after the build: stays logged
