@@ -24,6 +24,7 @@ from api.main import create_app
 from bench.loadgen import _free_port, start_api
 from core.changes import open_changes, put_fields
 from core.keys import KeyStore
+from core.store import open_store
 from indexer.build.pipeline import build
 from tests.conftest import copy_index
 
@@ -136,6 +137,27 @@ def test_a_build_after_100_changes_serves_them_all_from_the_build(
     assert summary.articles == len(articles) + 10 - 5
 
 
+class _BuildLog:
+    """A build process's log lines, read as they come (so its pipe never fills); ``loaded``
+    is set once it logs that it read the data folder and the logs."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self.loaded = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self.lines.append(line.rstrip())
+            if "stage load done" in line:
+                self.loaded.set()
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines[-20:])
+
+
 def test_a_build_killed_while_changes_arrive_loses_none(
     tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
 ) -> None:
@@ -150,19 +172,39 @@ def test_a_build_killed_while_changes_arrive_loses_none(
         "LOOKBOOK_MODELS__CNN_EPOCHS": str(settings.models.cnn_epochs),
         "HF_HUB_OFFLINE": "1",
     }
-    cmd = [sys.executable, "-m", "indexer", "build", "--data", str(tiny_world)]
+    name = "killed-part-way"
+    cmd = [sys.executable, "-m", "indexer", "build", "--data", str(tiny_world), "--version", name]
     rng = random.Random(16)
     with TestClient(create_app(settings)) as api:
         before = api.app.state.index.snapshot().version  # type: ignore[attr-defined]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        exp = _hundred_changes(api, key, articles, 100)
-        time.sleep(rng.uniform(1.0, 6.0))
+        build_log = _BuildLog(proc)
+        made: dict[str, Expected] = {}
+        writer = threading.Thread(
+            target=lambda: made.setdefault("exp", _hundred_changes(api, key, articles, 100))
+        )
+        writer.start()
+        # Killed part-way: after it read the data and the log, before it could publish.
+        deadline = time.monotonic() + 180
+        while not build_log.loaded.wait(0.2):
+            assert proc.poll() is None, f"the build ended before it loaded:\n{build_log}"
+            assert time.monotonic() < deadline, f"the build did not load in 180 s:\n{build_log}"
+        time.sleep(rng.uniform(0.0, 2.0))
+        assert proc.poll() is None, f"the build ended before it was killed:\n{build_log}"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        writer.join()
+        assert proc.returncode == -signal.SIGKILL
+        assert not [line for line in build_log.lines if "published" in line]
+        assert (settings.index_dir / "models" / name).is_dir()  # what it left part-way
+        store = open_store(settings)
+        assert name not in store.versions()
+        store.close()
         # The version in hand still serves, with every change.
         assert api.app.state.index.snapshot().version == before  # type: ignore[attr-defined]
+        exp = made["exp"]
         exp.check(api)
 
         # A build that runs while more changes arrive: those it read are in it, the later
