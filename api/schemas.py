@@ -196,6 +196,11 @@ class Ready(BaseModel):
         0, description="the catalog's changes up to this sequence number are served"
     )
     articles_served: int = Field(0, description="articles in the served catalog now")
+    catalog_failed: int = Field(
+        0,
+        description="logged catalog changes this process could not apply (set aside, tried "
+        "again; listed by GET /admin/catalog/failed)",
+    )
 
 
 class Problem(BaseModel):
@@ -274,3 +279,26 @@ class ArticlePatchBatch(BaseModel):
 
 class CatalogChanges(BaseModel):
     seqs: list[int] = Field(description="each item's sequence number, in order")
+
+
+class FailedChange(BaseModel):
+    """A logged catalog change this process could not apply: its article keeps the state it
+    was served in, and the change is tried again (at once when a new change of the article
+    comes, such as a new photo)."""
+
+    seq: int
+    article_id: str
+    op: Literal["put", "patch", "delete"]
+    reason: str
+    attempts: int = Field(description="how many times it was tried")
+    failed_since: AwareDatetime
+    next_try_in_s: float = Field(description="seconds until it is tried again")
+
+
+class FailedChanges(BaseModel):
+    """The changes one API process set aside (every process applies the log itself; those
+    that read the same files set aside the same ones)."""
+
+    process: int = Field(description="the id of the API process that answered")
+    catalog_seq: int
+    items: list[FailedChange]

@@ -8,13 +8,20 @@ is written whole, so applying a change twice (a restart, another replica of a sh
 collection) gives the same catalog:
 
 * the engine, through `StoreReader.apply`: a new or replaced article is upserted with its
-  vectors (text encoded now from `article_text`, image from its uploaded photo with the
-  version's own encoder, cf kept from the build: a new article has none, a cold item); a
-  price, stock or visibility change sets those payload fields; a delete removes the point;
+  vectors (`ranking.catalog_vectors`: text encoded now from `article_text`, image from its
+  uploaded photo with the version's own encoder, cf kept from the build: a new article has
+  none, a cold item); a price, stock or visibility change sets those payload fields; a
+  delete removes the point;
 * the columns (`Columns.patched` for field changes, `Columns.changed` when articles come or
   go), so counts, facets, price bounds and sorts follow;
 * the article matrices, through an overlay of the new text and image rows
   (`ArticleVectors.with_rows`), so exact scoring and the feed's reasons see them.
+
+The engine is written only where it differs from that state (a Qdrant server's collection is
+shared: the first replica writes a change, the others find it written), while the columns and
+the overlay are compared with this process's own, so every replica follows the log. An article
+whose changes cannot be applied (its photo is gone) is set aside whole and tried again
+(`ranking.catalog_held`); the others apply.
 
 An article out of stock or hidden carries ``availability: "unavailable"``, which every
 shopper-facing list leaves out (`ranking.request.to_store`).
@@ -24,20 +31,30 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from core.catalog import ARTICLES, EPOCH, Kind, point_id
-from core.changes import AVAILABLE, TEXT_FIELDS, Change, availability, fold, uploads_dir
+from core.changes import (
+    AVAILABLE,
+    TEXT_FIELDS,
+    ArticleState,
+    Change,
+    availability,
+    fold,
+    uploads_dir,
+)
 from core.settings import Settings
 from core.store.base import Change as StoreChange
-from core.store.base import Delete, Match, Point, Record, SetPayload, Upsert
-from encoders.text import article_text
+from core.store.base import Delete, Match, Record, SetPayload
+from ranking.catalog_held import set_aside
+from ranking.catalog_vectors import Item, encode
+from ranking.catalog_vectors import from_engine as vectors_from_engine
 from ranking.columns import KEYWORDS, NUMBERS
 
 log = logging.getLogger(__name__)
@@ -97,8 +114,9 @@ def _same(key: str, before: Any, after: Any, multiplier: float) -> bool:
 
 
 class Applied:
-    """What one run of changes did: the store changes, the columns' new slim rows, the
-    overlay's new vectors and the removed ids."""
+    """What one run of changes does: the store changes, the columns' new slim rows, the
+    overlay's new vectors, the removed ids, and the articles whose changes could not be
+    applied (article id → why; nothing of theirs is in the rest)."""
 
     def __init__(self) -> None:
         self.store: list[StoreChange] = []
@@ -106,12 +124,37 @@ class Applied:
         self.new: set[int] = set()
         self.removed: list[int] = []
         self.vectors: dict[int, dict[str, Sequence[float] | None]] = {}
+        self.failed: dict[str, str] = {}
+
+
+@dataclass
+class Target:
+    """What the log says one article is now (``payload`` None: deleted), the payload fields
+    its changes name (the ones this process's columns may lack), and what the engine lacks:
+    ``write`` (fields to set) or ``encode`` (an upsert with vectors)."""
+
+    article_id: str
+    payload: dict[str, Any] | None
+    named: set[str] = field(default_factory=set)
+    write: dict[str, Any] | None = None
+    encode: bool = False
+
+    @property
+    def vectors_named(self) -> bool:
+        """Whether its text or image vector may have changed."""
+        return any(k in self.named for k in (*TEXT_FIELDS, "image_upload"))
 
 
 def plan_changes(
     snap: Any, changes: Sequence[Change], settings: Settings, uploads: Path
 ) -> Applied:
-    """Turn a run of logged changes into what `apply_changes` writes (nothing written yet)."""
+    """Turn a run of logged changes into what `apply_changes` writes (nothing written yet).
+
+    The engine is written only where it differs from what the log says (on a shared server
+    another replica may have written it already; a stock feed re-states most articles as they
+    are, and every point the engine updates leaves its indexed segment for an unindexed one).
+    This process's columns and vectors follow the log whatever the engine already holds. An
+    article whose changes cannot be applied (its photo is unreadable) is left out whole."""
     states = fold(changes)
     out = Applied()
     if not states:
@@ -120,48 +163,107 @@ def plan_changes(
     current = {
         r.id: r for r in snap.reader.retrieve("articles", list(pid_of.values()))
     }  # full payloads
-    multiplier = settings.shop.price_multiplier
-    to_encode: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
-    same_payload: dict[str, list[int]] = {}
+    targets: dict[int, Target] = {}
     for article_id, state in states.items():
         pid = pid_of[article_id]
+        try:
+            target = _target(article_id, state, current.get(pid), snap, settings)
+        except Exception as exc:  # one bad change must not stop the others
+            log.exception("catalog: the changes of %s cannot be planned", article_id)
+            out.failed[article_id] = f"{type(exc).__name__}: {exc}"
+            continue
+        if target is not None:
+            targets[pid] = target
+    _write(snap, targets, current, out, uploads)
+    _follow(snap, targets, out)
+    return out
+
+
+def _target(
+    article_id: str, state: ArticleState, before: Record | None, snap: Any, settings: Settings
+) -> Target | None:
+    """One article's state after the log, and what of it the engine lacks (None: a patch of an
+    article this version does not have, as a build removed it)."""
+    if state.fields is None:
+        return Target(article_id, None)
+    multiplier = settings.shop.price_multiplier
+    given = payload_fields(state.fields, multiplier)
+    if state.replaced:
+        payload = _new_payload(article_id, given, before, snap)
+        same = before is not None and before.payload == payload
+        return Target(article_id, payload, set(payload), encode=not same)
+    if before is None:
+        return None
+    changed = {k: v for k, v in given.items() if not _same(k, before.payload.get(k), v, multiplier)}
+    payload = {**before.payload, **changed}
+    payload["availability"] = availability(payload)
+    if payload["availability"] != before.payload.get("availability", AVAILABLE):
+        changed["availability"] = payload["availability"]
+    target = Target(article_id, payload, {*given, "availability"})
+    if any(k in changed for k in (*TEXT_FIELDS, "image_upload")):
+        target.encode = True
+    elif changed:
+        target.write = {k: payload[k] for k in changed}
+    return target
+
+
+def _write(
+    snap: Any, targets: dict[int, Target], current: dict[int, Record], out: Applied, uploads: Path
+) -> None:
+    """The engine's changes: a delete, an update of payload fields, an upsert with vectors."""
+    to_encode: list[Item] = []
+    same_payload: dict[str, list[int]] = {}
+    for pid, t in targets.items():
         before = current.get(pid)
-        if state.fields is None:
+        if t.payload is None:
             if before is not None:
                 out.store.append(Delete((pid,)))
-                out.removed.append(pid)
-            continue
-        given = payload_fields(state.fields, multiplier)
-        if state.replaced:
-            payload = _new_payload(article_id, given, before, snap)
-            to_encode.append((pid, payload, before.payload if before else None))
-            continue
-        if before is None:
-            continue  # a patch of an article this version does not have (a build removed it)
-        # Only what differs: a stock feed re-states most articles as they are, and every
-        # point the engine updates leaves its indexed segment for an unindexed one.
-        given = {
-            k: v for k, v in given.items() if not _same(k, before.payload.get(k), v, multiplier)
-        }
-        payload = {**before.payload, **given}
-        payload["availability"] = availability(payload)
-        if payload["availability"] != before.payload.get("availability", AVAILABLE):
-            given["availability"] = payload["availability"]
-        if not given:
-            continue
-        if any(k in given for k in (*TEXT_FIELDS, "image_upload")):
-            to_encode.append((pid, payload, before.payload))
-        else:
-            changed = {k: payload[k] for k in given}
-            same_payload.setdefault(json.dumps(changed, sort_keys=True), []).append(pid)
-            out.slim[pid] = {k: v for k, v in changed.items() if k in _SLIM}
+        elif t.encode:
+            to_encode.append((pid, t.payload, before.payload if before else None))
+        elif t.write:
+            same_payload.setdefault(json.dumps(t.write, sort_keys=True), []).append(pid)
     # One engine operation for the articles a change sets alike (a stock feed's runs of
     # "out of stock"): an update costs the engine a quarter of a millisecond, however few ids.
     for body, pids in same_payload.items():
         out.store.append(SetPayload(tuple(pids), json.loads(body)))
     if to_encode:
-        _encode(snap, to_encode, out, uploads)
-    return out
+        upsert, vectors, failed = encode(snap, to_encode, uploads)
+        out.store += [upsert] if upsert else []
+        out.vectors.update(vectors)
+        out.failed.update(failed)
+        for pid, payload, _ in to_encode:
+            if payload["article_id"] in failed:
+                del targets[pid]  # the article keeps the state it is served in
+
+
+def _follow(snap: Any, targets: dict[int, Target], out: Applied) -> None:
+    """This process's columns and vectors: the rows that differ from what the log says."""
+    own = snap.columns
+    from_engine: list[int] = []
+    for pid, t in targets.items():
+        mine = own.payload_of(pid)
+        if t.payload is None:
+            if mine:
+                out.removed.append(pid)
+            continue
+        slim = {k: v for k, v in t.payload.items() if k in _SLIM}
+        if not mine:
+            out.new.add(pid)
+            out.slim[pid] = slim
+        else:
+            differ = {k: v for k, v in slim.items() if k in t.named and not _equal(mine.get(k), v)}
+            if differ:
+                out.slim[pid] = differ
+        if t.vectors_named and pid not in out.vectors:
+            from_engine.append(pid)
+    if from_engine and snap.vectors is not None:
+        out.vectors.update(vectors_from_engine(snap, from_engine))
+
+
+def _equal(mine: Any, theirs: Any) -> bool:
+    if isinstance(mine, int | float) and isinstance(theirs, int | float):
+        return math.isclose(float(mine), float(theirs), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(mine == theirs)
 
 
 def _new_payload(
@@ -192,47 +294,27 @@ def _new_payload(
     return payload
 
 
-def _encode(
+def apply_changes(
     snap: Any,
-    items: list[tuple[int, dict[str, Any], dict[str, Any] | None]],
-    out: Applied,
+    changes: Sequence[Change],
+    settings: Settings,
     uploads: Path,
-) -> None:
-    """Upserts with vectors: text encoded from the new fields, image from the upload (else the
-    built one), cf as built."""
-    pids = [pid for pid, _, _ in items]
-    kept = {
-        r.id: r.vectors
-        for r in snap.reader.retrieve(
-            "articles", pids, with_vectors=("image", "cf", "cf_cosine"), payload_fields=()
-        )
-    }
-    texts = snap.text_encoder.encode([article_text(p) for _, p, _ in items])
-    points = []
-    for (pid, payload, before), text in zip(items, texts, strict=True):
-        vectors: dict[str, list[float]] = {"text": [float(x) for x in text]}
-        vectors.update({k: list(v) for k, v in kept.get(pid, {}).items() if v})
-        image: list[float] | None = vectors.get("image")
-        upload = payload.get("image_upload")
-        if upload and (before is None or before.get("image_upload") != upload):
-            with Image.open(uploads / upload) as img:
-                encoded = snap.image_encoder.encode_images([img.convert("RGB")])[0]
-            image = vectors["image"] = [float(x) for x in encoded]
-        points.append(Point(pid, vectors, payload))
-        out.vectors[pid] = {"text": vectors["text"], "image": image}
-        out.slim[pid] = {k: v for k, v in payload.items() if k in _SLIM}
-        if before is None:
-            out.new.add(pid)
-    out.store.append(Upsert(tuple(points)))
-
-
-def apply_changes(snap: Any, changes: Sequence[Change], settings: Settings, uploads: Path) -> Any:
+    now: float | None = None,
+) -> Any:
     """``snap`` with ``changes`` applied (a new snapshot; ``snap`` stays as it was for the
-    requests still reading it, though its engine sees the changes too)."""
-    if not changes:
+    requests still reading it, though its engine sees the changes too).
+
+    The changes an article could not take are set aside (``held``) and tried again with them
+    when a new change of that article comes, or once their wait (``now``: monotonic) is over."""
+    now = time.monotonic() if now is None else now
+    held = dict(snap.held)
+    touched = {c.article_id for c in changes}
+    retried = {a: held.pop(a) for a in list(held) if a in touched or held[a].retry_at <= now}
+    run = [*changes, *(c for h in retried.values() for c in h.changes)]
+    if not run:
         return snap
     start = time.perf_counter()
-    plan = plan_changes(snap, changes, settings, uploads)
+    plan = plan_changes(snap, run, settings, uploads)
     if plan.store:
         snap.reader.apply("articles", plan.store)
     columns = snap.columns
@@ -246,14 +328,20 @@ def apply_changes(snap: Any, changes: Sequence[Change], settings: Settings, uplo
     vectors = snap.vectors
     if vectors is not None and plan.vectors:
         vectors = vectors.with_rows(plan.vectors)
-    seq = max(c.seq for c in changes)
+    held.update(set_aside(run, plan.failed, retried, now))
+    for article_id in retried.keys() - plan.failed.keys():
+        log.info("catalog: the set-aside changes of %s applied", article_id)
+    seq = max([snap.catalog_seq, *(c.seq for c in changes)])
     log.info(
-        "catalog: %d changes applied up to seq %d in %.1f ms",
-        len(changes),
+        "catalog: %d changes applied up to seq %d in %.1f ms (%d articles set aside)",
+        len(run),
         seq,
         (time.perf_counter() - start) * 1000,
+        len(held),
     )
-    return snap.with_catalog(columns, vectors, seq)
+    out = snap.with_catalog(columns, vectors, seq)
+    out.held = held
+    return out
 
 
 def image_of(payload: Mapping[str, Any], data_dir: Path, uploads: Path) -> Path | None:

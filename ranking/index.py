@@ -15,6 +15,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,7 @@ from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
 from encoders.text import TextEncoder, load_text_encoder
 from ranking.catalog import apply_changes, uploads_dir
+from ranking.catalog_held import Held, retry_due
 from ranking.columns import Columns
 from scoring.foldin import item_gram
 
@@ -64,6 +66,8 @@ class Snapshot:
     customers: CustomerTable | None = None
     #: The catalog's change log is applied up to this sequence number (the live catalog).
     catalog_seq: int = 0
+    #: Changes up to ``catalog_seq`` that could not be applied, by article (tried again).
+    held: Mapping[str, Held] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def with_catalog(
@@ -226,7 +230,9 @@ class LiveIndex:
         snap = self._current
         if snap is None or self.changes is None:
             return
-        if self.changes.high_water() <= snap.catalog_seq:
+        if self.changes.high_water() <= snap.catalog_seq and not retry_due(
+            snap.held, time.monotonic()
+        ):
             self._maybe_reindex(snap)  # a failed re-index is tried again without new changes
             return
         changes = self.changes.since(snap.catalog_seq)

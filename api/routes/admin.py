@@ -1,15 +1,28 @@
 """Key management and the audit trail: admin keys only (key-authenticated writes are audited
-by the middleware)."""
+by the middleware); the catalog changes a process set aside: admins and merchandisers."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.deps import AdminDep, AuditDep, KeysDep
-from api.schemas import AuditItem, AuditPage, KeyCreate, KeyCreated, KeyInfo, KeyList
+from api.auth import Principal
+from api.deps import AdminDep, AuditDep, KeysDep, SnapshotDep, require_role
+from api.schemas import (
+    AuditItem,
+    AuditPage,
+    FailedChange,
+    FailedChanges,
+    KeyCreate,
+    KeyCreated,
+    KeyInfo,
+    KeyList,
+)
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -47,4 +60,28 @@ def get_audit(
     return AuditPage(
         items=[AuditItem(**asdict(e)) for e in entries],
         next_before=entries[-1].id if more else None,
+    )
+
+
+@router.get("/catalog/failed", response_model=FailedChanges)
+def list_failed_changes(
+    _: Annotated[Principal, Depends(require_role("admin", "merchandiser"))], snap: SnapshotDep
+) -> FailedChanges:
+    """The logged catalog changes this process could not apply (a photo gone), oldest first."""
+    now = time.monotonic()
+    items = [
+        FailedChange(
+            seq=c.seq,
+            article_id=h.article_id,
+            op=c.op,
+            reason=h.reason,
+            attempts=h.attempts,
+            failed_since=datetime.fromtimestamp(h.since, UTC),
+            next_try_in_s=round(max(h.retry_at - now, 0.0), 1),
+        )
+        for h in snap.held.values()
+        for c in h.changes
+    ]
+    return FailedChanges(
+        process=os.getpid(), catalog_seq=snap.catalog_seq, items=sorted(items, key=lambda i: i.seq)
     )

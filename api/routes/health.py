@@ -35,6 +35,7 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
         process=os.getpid(),
         catalog_seq=snap.catalog_seq,
         articles_served=len(snap.columns),
+        catalog_failed=sum(len(h.changes) for h in snap.held.values()),
     )
 
 

@@ -455,6 +455,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/catalog/failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Failed Changes
+         * @description The logged catalog changes this process could not apply (a photo gone), oldest first.
+         */
+        get: operations["list_failed_changes_admin_catalog_failed_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/session": {
         parameters: {
             query?: never;
@@ -1089,6 +1109,56 @@ export interface components {
             /** Count */
             count: number;
         };
+        /**
+         * FailedChange
+         * @description A logged catalog change this process could not apply: its article keeps the state it
+         *     was served in, and the change is tried again (at once when a new change of the article
+         *     comes, such as a new photo).
+         */
+        FailedChange: {
+            /** Seq */
+            seq: number;
+            /** Article Id */
+            article_id: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "put" | "patch" | "delete";
+            /** Reason */
+            reason: string;
+            /**
+             * Attempts
+             * @description how many times it was tried
+             */
+            attempts: number;
+            /**
+             * Failed Since
+             * Format: date-time
+             */
+            failed_since: string;
+            /**
+             * Next Try In S
+             * @description seconds until it is tried again
+             */
+            next_try_in_s: number;
+        };
+        /**
+         * FailedChanges
+         * @description The changes one API process set aside (every process applies the log itself; those
+         *     that read the same files set aside the same ones).
+         */
+        FailedChanges: {
+            /**
+             * Process
+             * @description the id of the API process that answered
+             */
+            process: number;
+            /** Catalog Seq */
+            catalog_seq: number;
+            /** Items */
+            items: components["schemas"]["FailedChange"][];
+        };
         /** Health */
         Health: {
             /**
@@ -1329,6 +1399,12 @@ export interface components {
              * @default 0
              */
             articles_served: number;
+            /**
+             * Catalog Failed
+             * @description logged catalog changes this process could not apply (set aside, tried again; listed by GET /admin/catalog/failed)
+             * @default 0
+             */
+            catalog_failed: number;
         };
         /** SampleCustomer */
         SampleCustomer: {
@@ -3832,6 +3908,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready or vector store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_failed_changes_admin_catalog_failed_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedChanges"];
                 };
             };
             /** @description Missing, expired or invalid token */
