@@ -285,7 +285,7 @@ class LiveIndex:
             return
         # Catch the fresh copy up with what arrived while it was made, outside the lock (a
         # long burst can be thousands of changes), then the last few under it.
-        done = len(getattr(fresh, "journal", ()))
+        done = int(getattr(fresh, "journal_source", 0))
         while len(journal := getattr(reader, "journal", [])) - done > CATCH_UP_LOCKED:
             upto = len(journal)
             fresh.apply("articles", journal[done:upto])
