@@ -80,7 +80,9 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     day = (pd.to_datetime(tx.t_dat) - pd.Timestamp(EPOCH)).dt.days
     _, test_start = split_days(int(day.max()))
     before = tx[(day >= test_start - 7) & (day < test_start)]
-    counts = before.groupby("article_id").size().reset_index(name="n")
+    # The build's sales_7d counts buyer-days: a customer once per article and day.
+    buyer_days = before.drop_duplicates(["customer_id", "article_id", "t_dat"])
+    counts = buyer_days.groupby("article_id").size().reset_index(name="n")
     popular = counts.sort_values(["n", "article_id"], ascending=[False, True]).article_id[:12]
     week = tx[day >= test_start]
     actual = [set(g.article_id) for _, g in week.groupby("customer_id")]

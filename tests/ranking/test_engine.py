@@ -424,10 +424,16 @@ def _expected_trending(
     sales: pd.DataFrame, articles: pd.DataFrame, window: int, ptype: str | None
 ) -> list[tuple[str, int]]:
     """Per product, its best-selling colourway over the window (ties: lowest article id),
-    products ordered by that count (ties: article id); from the transactions themselves."""
+    products ordered by that count (ties: article id); from the transactions themselves, a
+    customer counted once per article and day (buyer-days)."""
     since = _day(LAST_DAY) - (window - 1)
     days = pd.to_datetime(sales.t_dat).map(lambda t: (t.date() - date(1970, 1, 1)).days)
-    counts = sales[days >= since].groupby("article_id").size()
+    counts = (
+        sales[days >= since]
+        .drop_duplicates(["customer_id", "article_id", "t_dat"])
+        .groupby("article_id")
+        .size()
+    )
     arts = articles if ptype is None else articles[articles.product_type_name == ptype]
     best: dict[str, tuple[int, str]] = {}
     for aid, code in arts.product_code.items():
