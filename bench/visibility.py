@@ -6,9 +6,10 @@ Starts `python -m api serve` (``--workers``, default 2) over an existing index w
 database of its own and its log in a file; posts price and stock changes paced at ``--rate``
 (500 a second, batches of ``--batch``) in the background, so that each process passes
 `LOOKBOOK_LIVE__REINDEX_AFTER` written points within seconds and makes a fresh, indexed copy
-of its engine while the trials run; then, for ``--trials`` changes of articles no background
-change touches, the time from the change's 2xx until every API process serves it (each
-process's `/ready` reports its sequence number, read on fresh connections: `live._visibility`).
+of its engine while the trials run; then, for at least ``--trials`` changes of articles no
+background change touches (and on until every process has swapped its fresh copy in, so that
+whole re-indexes lie inside the run), the time from the change's 2xx until every API process
+serves it (each process's `/ready` reports its sequence number, read on fresh connections).
 
 The log says when each process's re-index started (the copy), when its indexing process
 finished, and when the fresh copy was swapped in, so the table splits the trials by whether a
@@ -38,12 +39,15 @@ SWAPPED = "serving a fresh indexed copy"
 
 
 async def _trials(
-    base: str, key: str, articles: list[str], trials: int, workers: int
+    base: str, key: str, articles: list[str], trials: int, workers: int, log: Path | None
 ) -> list[tuple[float, float]]:
-    """Per change: (epoch seconds of its 2xx, seconds until every process serves it)."""
+    """Per change: (epoch seconds of its 2xx, seconds until every process serves it): at
+    least ``trials``, and with ``log``, on until every process swapped a fresh copy in."""
     out = []
     async with httpx_client(base, key) as c:
-        for i, aid in enumerate(articles[:trials]):
+        for i, aid in enumerate(articles):
+            if i >= trials and (log is None or _swapped(log) >= workers):
+                break
             price = round(5 + (i % 750) / 10, 2)
             r = await c.patch(f"/admin/articles/{aid}", json={"price": price}, timeout=30)
             acked, wall = time.perf_counter(), time.time()
@@ -66,18 +70,26 @@ def httpx_client(base: str, key: str | None = None) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base, headers=headers)
 
 
-async def _run(args: argparse.Namespace, base: str, key: str) -> list[tuple[float, float]]:
+async def _run(
+    args: argparse.Namespace, base: str, key: str, log: Path
+) -> list[tuple[float, float]]:
     every = _articles(args.data)
-    background, reserved = every[: -args.trials], every[-args.trials :]
+    background, reserved = every[: -args.most], every[-args.most :]
     stop = asyncio.Event()
     stats: dict[str, Any] = {"batch_s": [], "changes": 0, "errors": 0, "failed": {}}
     job = asyncio.create_task(_changes(base, key, background, args, stop, stats, args.rate))
     await asyncio.sleep(args.lead)
     try:
-        return await _trials(base, key, reserved, args.trials, args.workers)
+        swapped = log if args.until_swapped else None
+        return await _trials(base, key, reserved, args.trials, args.workers, swapped)
     finally:
         stop.set()
         await job
+
+
+def _swapped(log: Path) -> int:
+    """How many re-indexes the log shows swapped in."""
+    return sum(1 for w in reindex_windows(log) if w["end"] is not None)
 
 
 def _ts(line: dict[str, Any]) -> float:
@@ -111,6 +123,13 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--lead", type=float, default=5.0, help="seconds of changes before trials")
+    p.add_argument(
+        "--until-swapped",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="go on past --trials until every process swapped a fresh copy in (at most --most)",
+    )
+    p.add_argument("--most", type=int, default=2000, help="trials at most")
     p.add_argument("--reindex-after", type=int, default=5000)
     p.add_argument("--seed", type=int, default=15)
     args = p.parse_args()
@@ -124,7 +143,7 @@ def main() -> int:
     proc = start_api(args.index, args.data, port, args.workers, db=db, log=log, env_extra=extra)
     try:
         key = service_key(db)
-        trials = asyncio.run(_run(args, f"http://127.0.0.1:{port}", key))
+        trials = asyncio.run(_run(args, f"http://127.0.0.1:{port}", key, log))
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -30,6 +30,7 @@ from core.customers import CustomerTable
 from core.errors import IndexNotReady
 from core.settings import Settings
 from core.store.base import Store, StoreReader
+from core.store.journal import fold
 from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
 from core.vectors import ArticleVectors
 from encoders.image import ImageEncoder, load_image_encoder
@@ -47,6 +48,9 @@ CATALOG_EVERY_S = 0.1
 RETIRE_S = 30.0
 #: At most this many changes are applied to a fresh copy while the catalog waits for it.
 CATCH_UP_LOCKED = 200
+#: Engine writes per run, and the pause between runs, of a fresh copy's catch-up.
+CATCH_UP_CHUNK = 50
+CATCH_UP_PAUSE_S = 0.005
 
 
 @dataclass
@@ -286,9 +290,17 @@ class LiveIndex:
         # Catch the fresh copy up with what arrived while it was made, outside the lock (a
         # long burst can be thousands of changes), then the last few under it.
         done = int(getattr(fresh, "journal_source", 0))
+        # Folded (each article once, runs of the same update as one), the tens of seconds
+        # of changes a copy's indexing took cost the fresh copy fewer engine writes.
         while len(journal := getattr(reader, "journal", [])) - done > CATCH_UP_LOCKED:
             upto = len(journal)
-            fresh.apply("articles", journal[done:upto])
+            folded = fold(journal[done:upto])
+            for lo in range(0, len(folded), CATCH_UP_CHUNK):
+                fresh.apply("articles", folded[lo : lo + CATCH_UP_CHUNK])
+                # Each engine write holds the interpreter: pausing between short runs of
+                # them leaves it to the requests and the catalog's own catch-up (unpaced,
+                # one catch-up of 20,000 changes slowed a 100-change apply to 3.7 s).
+                time.sleep(CATCH_UP_PAUSE_S)
             done = upto
         with self._lock:
             snap = self._current
@@ -297,7 +309,7 @@ class LiveIndex:
                 return
             later = list(getattr(reader, "journal", ()))[done:]
             if later:
-                fresh.apply("articles", later)
+                fresh.apply("articles", fold(later))
             self._current = snap.with_reader(fresh)
             self.reindexes += 1
         log.info(

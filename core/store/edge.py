@@ -40,7 +40,7 @@ from core.store.base import (
     StoreWriter,
     check_counts,
 )
-from core.store.edge_copies import IDLE, REPLICAS, private_copy
+from core.store.edge_copies import IDLE, REPLICAS, one_at_a_time, private_copy
 from core.store.edge_reader import EdgeReader
 from core.store.filters import check_version_name
 from core.store.journal import fold
@@ -253,6 +253,10 @@ class EdgeStore(Store):
         journal entries it holds."""
         if not self.private_copies or not isinstance(reader, EdgeReader):
             return None
+        with one_at_a_time(self.root / REPLICAS):
+            return self._reindexed(reader, timeout_s)
+
+    def _reindexed(self, reader: EdgeReader, timeout_s: float | None) -> EdgeReader:
         changes = list(reader.journal)
         folded = fold(changes)
         self._reindexes += 1

@@ -10,12 +10,14 @@ closes, and a copy whose process is gone is removed by the next process that mak
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,21 @@ def remove_orphans(base: Path) -> list[Path]:
 def disk_bytes(folder: Path) -> int:
     """Blocks actually allocated under ``folder`` (holes of sparse files not counted)."""
     return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+
+
+@contextmanager
+def one_at_a_time(base: Path) -> Iterator[None]:
+    """Held by one re-index of this machine's API processes at a time (an exclusive lock on a
+    file in ``base``, released if the process dies): they apply the same log, so they pass the
+    re-index threshold together, and two copies and indexing processes at once doubled the
+    CPU and disk taken from the requests while the changes of the meantime piled up."""
+    base.mkdir(parents=True, exist_ok=True)
+    with (base / ".reindex.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 #: A background copy yields the disk and the cores to the requests being served.

@@ -4,6 +4,8 @@ size bounded by the points changed; and a re-index process that hangs is stopped
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from core.errors import StoreUnavailable
 from core.store.base import Change, Delete, Point, SetPayload, Store, Upsert
 from core.store.edge import EdgeStore
-from core.store.edge_copies import REPLICAS
+from core.store.edge_copies import REPLICAS, one_at_a_time
 from core.store.journal import fold
 from tests.core.conftest import DIMS, World, build_version
 
@@ -153,7 +155,8 @@ def test_a_reindex_that_runs_too_long_is_stopped_and_can_be_tried_again(
         with pytest.raises(StoreUnavailable, match=r"longer than 0\.05 s"):
             store.reindexed(reader, timeout_s=0.05)
         assert _reindex_processes() == []  # killed, not left running
-        assert len(list(replicas.iterdir())) == 1  # the half-made copy is removed
+        copies = [d for d in replicas.iterdir() if d.is_dir()]
+        assert len(copies) == 1  # the half-made copy is removed
         fresh = store.reindexed(reader, timeout_s=120)
         assert fresh is not None
         try:
@@ -164,3 +167,20 @@ def test_a_reindex_that_runs_too_long_is_stopped_and_can_be_tried_again(
             fresh.close()
     finally:
         reader.close()
+
+
+def test_one_reindex_of_the_machine_at_a_time(tmp_path: Path) -> None:
+    """While one process re-indexes, another process's re-index waits for it."""
+    probe = (
+        "import fcntl, sys\n"
+        "fh = open(sys.argv[1], 'a')\n"
+        "try:\n"
+        "    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n"
+        "    sys.exit(3)\n"
+    )
+    lock = tmp_path / ".reindex.lock"
+    with one_at_a_time(tmp_path):
+        held = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
+    free = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
+    assert (held.returncode, free.returncode) == (3, 0)
