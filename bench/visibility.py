@@ -192,7 +192,7 @@ def _plot(
     ax.set_xlabel("seconds into the trials")
     ax.set_ylabel("ms")
     ax.set_title("Catalog visibility with a re-index inside the run")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"saved {path}")
