@@ -10,6 +10,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,18 @@ def copy_index(src: Path, dst: Path) -> Path:
     (16 MB copied this way)."""
     subprocess.run(["cp", "-a", "--sparse=always", str(src), str(dst)], check=True)
     return dst
+
+
+def scratch_settings(tiny_settings: Any, root: Path, **update: Any) -> Any:
+    """The tiny world's settings on a copy of its index and a database of their own, both under
+    ``root``, with ``update`` on top."""
+    return tiny_settings.model_copy(
+        update={
+            "index_dir": copy_index(tiny_settings.index_dir, root / "index"),
+            "db_path": root / "lookbook.db",
+            **update,
+        }
+    )
 
 
 def add_trousers_fan(data: Path) -> list[str]:

@@ -26,19 +26,10 @@ from core.changes import open_changes, put_fields
 from core.keys import KeyStore
 from core.store import open_store
 from indexer.build.pipeline import build
-from tests.conftest import copy_index
+from tests.conftest import scratch_settings
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _settings(tiny_settings: Any, root: Path) -> Any:
-    return tiny_settings.model_copy(
-        update={
-            "index_dir": copy_index(tiny_settings.index_dir, root / "index"),
-            "db_path": root / "lookbook.db",
-        }
-    )
 
 
 def _key(settings: Any, role: str = "merchandiser") -> dict[str, str]:
@@ -107,7 +98,7 @@ def _hundred_changes(
 def test_a_build_after_100_changes_serves_them_all_from_the_build(
     tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
 ) -> None:
-    settings = _settings(tiny_settings, tmp_path)
+    settings = scratch_settings(tiny_settings, tmp_path)
     key = _key(settings)
     articles = pd.read_csv(tiny_world / "articles.csv", dtype=str)
     with TestClient(create_app(settings)) as api:
@@ -161,7 +152,7 @@ class _BuildLog:
 def test_a_build_killed_while_changes_arrive_loses_none(
     tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
 ) -> None:
-    settings = _settings(tiny_settings, tmp_path)
+    settings = scratch_settings(tiny_settings, tmp_path)
     key = _key(settings)
     articles = pd.read_csv(tiny_world / "articles.csv", dtype=str)
     env = {
@@ -232,7 +223,7 @@ def test_two_api_processes_serve_each_others_changes_within_two_seconds(
 ) -> None:
     """Two `python -m api serve` processes, each on its own private copy of the Edge version,
     one database: a change made through either is served by the other within 2 s."""
-    settings = _settings(tiny_settings, tmp_path)
+    settings = scratch_settings(tiny_settings, tmp_path)
     key = _key(settings)
     ports = [_free_port(), _free_port()]
     os.environ["LOOKBOOK_PRIVATE_INDEX"] = "true"

@@ -25,19 +25,10 @@ from core.store import open_store
 from ranking.catalog import upload_relpath
 from ranking.catalog_held import RETRY_FIRST_S
 from ranking.index import LiveIndex
-from tests.conftest import copy_index
+from tests.conftest import scratch_settings
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _settings(tiny_settings: Any, root: Path) -> Any:
-    return tiny_settings.model_copy(
-        update={
-            "index_dir": copy_index(tiny_settings.index_dir, root / "index"),
-            "db_path": root / "lookbook.db",
-        }
-    )
 
 
 def _photo(world: Path, article_id: str) -> Path:
@@ -99,7 +90,7 @@ def test_a_change_whose_photo_is_gone_is_set_aside_and_every_other_change_applie
     """Two processes (private copies): a photo is uploaded, both stop, the file is deleted, both
     start again: both get ready, show the change set aside, serve ten more changes, and the
     article keeps the photo it had; a new upload then applies on both."""
-    settings = _settings(tiny_settings, tmp_path)
+    settings = scratch_settings(tiny_settings, tmp_path)
     keys = KeyStore(settings.db_path)
     merch = {"X-API-Key": keys.create("merchandiser", "failed-merch")[1]}
     admin = {"X-API-Key": keys.create("admin", "failed-admin")[1]}
@@ -170,7 +161,7 @@ def test_a_set_aside_change_is_retried_and_applies_once_its_photo_is_back(
     """The photo a logged change names is missing, then comes back: the change is retried after
     a wait that grows with each failure, and once it applies the article's image vector is the
     photo's (the same photo as another article: the same vector)."""
-    settings = _settings(tiny_settings, tmp_path)
+    settings = scratch_settings(tiny_settings, tmp_path)
     changes = open_changes(settings.db_path)
     index = LiveIndex(settings, open_store(settings), changes)
     try:

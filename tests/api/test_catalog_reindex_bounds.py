@@ -16,20 +16,9 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from core.keys import KeyStore
 from core.settings import LiveSettings
-from tests.conftest import copy_index
+from tests.conftest import scratch_settings
 
 pytestmark = pytest.mark.slow
-
-
-def _settings(tiny_settings: Any, tmp_path: Path, live: LiveSettings) -> Any:
-    return tiny_settings.model_copy(
-        update={
-            "index_dir": copy_index(tiny_settings.index_dir, tmp_path / "index"),
-            "db_path": tmp_path / "lookbook.db",
-            "private_index": True,
-            "live": live,
-        }
-    )
 
 
 def _key(settings: Any) -> dict[str, str]:
@@ -58,7 +47,7 @@ def test_a_hung_reindex_is_stopped_logged_and_retried_while_changes_are_served(
 ) -> None:
     # Far below what the indexing process needs to start: every attempt is stopped.
     live = LiveSettings(reindex_after=1, reindex_every_s=0, reindex_timeout_s=0.05)
-    settings = _settings(tiny_settings, tmp_path, live)
+    settings = scratch_settings(tiny_settings, tmp_path, private_index=True, live=live)
     key = _key(settings)
     arts = list(pd.read_csv(tiny_world / "articles.csv", dtype=str).article_id[:6])
     caplog.set_level(logging.ERROR, logger="ranking.index")
@@ -88,7 +77,8 @@ def test_the_journal_stays_bounded_by_the_articles_changed(
     from core.store import edge_reader
 
     monkeypatch.setattr(edge_reader, "FOLD_AT", 20)
-    settings = _settings(tiny_settings, tmp_path, LiveSettings(reindex_after=0))
+    live = LiveSettings(reindex_after=0)
+    settings = scratch_settings(tiny_settings, tmp_path, private_index=True, live=live)
     key = _key(settings)
     arts = list(pd.read_csv(tiny_world / "articles.csv", dtype=str).article_id[:3])
     with TestClient(create_app(settings)) as api:
