@@ -405,7 +405,11 @@ def main() -> int:
     db = args.index.resolve().parent / f"soak-{int(time.time())}.db"
     customers = _customers(args.index, 500, args.seed)
     port = _free_port()
-    proc = start_api(args.index, args.data, port, args.workers, db=db)
+    # The API's own log beside the samples: a slow or failed interval can be read back.
+    log = args.out.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    proc = start_api(args.index, args.data, port, args.workers, db=db, log=log)
     try:
         world = World(
             service_key(db),
