@@ -179,8 +179,10 @@ class Columns:
             )
             for key in categories
         }
-        out._masks = {m: a for m, a in self._masks.items() if m.key not in touched}
-        out._desc = {k: v for k, v in self._desc.items() if k not in touched}
+        # Request threads add to these caches meanwhile: copy each in one step (list() of a
+        # dict's items runs without handing the interpreter over), then filter the copy.
+        out._masks = {m: a for m, a in list(self._masks.items()) if m.key not in touched}
+        out._desc = {k: v for k, v in list(self._desc.items()) if k not in touched}
         out._aligned = dict(self._aligned)
         return out
 

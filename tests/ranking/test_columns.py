@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import sys
+import threading
 from typing import Any
 
 import pytest
@@ -158,3 +160,35 @@ def test_changed_columns_answer_as_a_fresh_load_of_the_changed_catalog(
     assert [(r.id, r.payload) for r in changed.records(probe)] == [
         (r.id, r.payload) for r in fresh.records(probe)
     ]
+
+
+def test_patching_while_requests_fill_the_caches_never_fails(reader_and_columns: Any) -> None:
+    """A catalog change copies the columns while request threads add to their caches (the soak
+    at H&M size hit 'dictionary changed size during iteration' on a catalog PATCH)."""
+    reader, cols = reader_and_columns
+    values = sorted({r.payload["product_type_name"] for r in reader.scroll("articles", limit=500)})
+    pid = int(cols.ids[0])
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        rng = random.Random(1)
+        while not stop.is_set():
+            cols.count_match(Match("product_type_name", tuple(rng.sample(values, 2))))
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the interpreter over between almost every bytecode
+    thread = threading.Thread(target=ask)
+    thread.start()
+    try:
+        for i in range(3000):
+            try:
+                cols.patched({pid: {"price": float(i)}})
+            except RuntimeError as exc:
+                errors.append(exc)
+                break
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(switch)
+    assert errors == []
