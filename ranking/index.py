@@ -199,26 +199,39 @@ class LiveIndex:
                 return self._current or current
             finally:
                 self._lock.release()
-        with self._lock:
-            self._checked = now
-            version = self.store.current_version()
-            if version is None:
-                if self._current is not None:
-                    return self._current
-                raise IndexNotReady("no index version is published yet: run `make index`")
-            if self._current is None or self._current.version != version:
-                try:
-                    self._switch(version)
-                except IndexNotReady as exc:
-                    if self._current is None:
-                        raise
-                    # Keep serving the version in hand rather than failing every request.
-                    if version not in self._refused:
-                        self._refused.add(version)
-                        log.error("not switching to %s: %s", version, exc)
-            self._catch_up()
-            assert self._current is not None
-            return self._current
+        # The middleware asks on the event loop: while another thread holds the lock (a
+        # catch-up, a fresh copy's swap), serve what is in hand and look again next time,
+        # rather than stall every request of the process behind it (seen in the soak).
+        if current is not None and not self._lock.acquire(blocking=False):
+            return current
+        if current is None:
+            self._lock.acquire()
+        try:
+            return self._check_version(now)
+        finally:
+            self._lock.release()
+
+    def _check_version(self, now: float) -> Snapshot:
+        """Switch to a newly published version and catch up (under the lock)."""
+        self._checked = now
+        version = self.store.current_version()
+        if version is None:
+            if self._current is not None:
+                return self._current
+            raise IndexNotReady("no index version is published yet: run `make index`")
+        if self._current is None or self._current.version != version:
+            try:
+                self._switch(version)
+            except IndexNotReady as exc:
+                if self._current is None:
+                    raise
+                # Keep serving the version in hand rather than failing every request.
+                if version not in self._refused:
+                    self._refused.add(version)
+                    log.error("not switching to %s: %s", version, exc)
+        self._catch_up()
+        assert self._current is not None
+        return self._current
 
     def catch_up(self) -> Snapshot:
         """The current snapshot with every change logged so far applied (an admin write
