@@ -86,29 +86,28 @@ class _Jwks:
             text = Path(self._source).read_text()
             keyset = jwt.PyJWKSet.from_json(text)
         except (OSError, jwt.PyJWKSetError) as exc:
-            # The path and the OS error are the operator's: logged, not sent.
-            log.error(
-                "cannot read the identity provider's JWKS %s: %s",
-                self._source,
-                exc,
-                extra={"request_id": REQUEST_ID.get()},
-            )
-            raise AuthError(401, _KEYS_UNREADABLE) from None
+            raise self._unreadable("read", exc) from None
         self._keys = {k.key_id: k for k in keyset.keys}
         self._loaded = time.monotonic()
+
+    def _unreadable(self, verb: str, exc: Exception) -> AuthError:
+        """The 401 for keys that could not be read; the source and the error are the
+        operator's: logged with the request id, not sent."""
+        log.error(
+            "cannot %s the identity provider's JWKS %s: %s",
+            verb,
+            self._source,
+            exc,
+            extra={"request_id": REQUEST_ID.get()},
+        )
+        return AuthError(401, _KEYS_UNREADABLE)
 
     def key_for(self, token: str) -> jwt.PyJWK:
         if self._client is not None:
             try:
                 return self._client.get_signing_key_from_jwt(token)
             except jwt.PyJWKClientConnectionError as exc:
-                log.error(
-                    "cannot fetch the identity provider's JWKS %s: %s",
-                    self._source,
-                    exc,
-                    extra={"request_id": REQUEST_ID.get()},
-                )
-                raise AuthError(401, _KEYS_UNREADABLE) from None
+                raise self._unreadable("fetch", exc) from None
             except jwt.PyJWKClientError:
                 raise AuthError(401, _NO_KEY) from None
         kid = jwt.get_unverified_header(token).get("kid")
