@@ -116,7 +116,8 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     if index is None:
         return None
     try:
-        snap = index.snapshot()
+        # On the event loop: a version check or catch-up that is due runs in a thread.
+        snap = index.snapshot(background=True)
     except LookbookError:
         return None
     # Keyed by the catalog's changes applied too: no answer outlives a change to the catalog.

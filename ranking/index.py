@@ -179,14 +179,27 @@ class LiveIndex:
         self._refused: set[str] = set()
         self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
         self._reindexing: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()
+        self._refreshing: threading.Thread | None = None
         self._reindexed_at = -float("inf")
         #: Fresh, indexed copies swapped in so far (the live catalog's re-index).
         self.reindexes = 0
 
-    def snapshot(self) -> Snapshot:
-        """The snapshot to serve this request from; raises IndexNotReady if none is published."""
+    def snapshot(self, background: bool = False) -> Snapshot:
+        """The snapshot to serve this request from; raises IndexNotReady if none is published.
+
+        ``background``: never do the work here (the middleware asks on the event loop): when a
+        version check or a catch-up is due, one thread does it while this call returns the
+        snapshot in hand."""
         now = time.monotonic()
         current = self._current
+        if background and current is not None:
+            due = now - self._checked >= CHECK_EVERY_S or (
+                self.changes is not None and now - self._catalog_checked >= CATALOG_EVERY_S
+            )
+            if due:
+                self._refresh_in_background()
+            return current
         if current is not None and now - self._checked < CHECK_EVERY_S:
             if self.changes is None or now - self._catalog_checked < CATALOG_EVERY_S:
                 return current
@@ -210,6 +223,22 @@ class LiveIndex:
             return self._check_version(now)
         finally:
             self._lock.release()
+
+    def _refresh_in_background(self) -> None:
+        """Run one ``snapshot()`` in a thread of its own unless one is running already."""
+        with self._refresh_lock:
+            if self._refreshing is not None and self._refreshing.is_alive():
+                return
+            self._refreshing = threading.Thread(
+                target=self._refresh, name="catalog-refresh", daemon=True
+            )
+            self._refreshing.start()
+
+    def _refresh(self) -> None:
+        try:
+            self.snapshot()
+        except Exception:  # the next request's own snapshot() says what is wrong
+            log.exception("refreshing the served snapshot failed")
 
     def _check_version(self, now: float) -> Snapshot:
         """Switch to a newly published version and catch up (under the lock)."""
