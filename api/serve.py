@@ -61,6 +61,9 @@ def run_worker(host: str, port: int, log_level: str) -> None:
     middleware logs each request, so uvicorn's access log is off (one line per request)."""
     import uvicorn
 
+    from core.memory import limit_arenas
+
+    limit_arenas()  # before the thread pool grows: one arena per thread held freed memory
     sock = _bound(host, port)
     config = uvicorn.Config("api.main:app", log_level=log_level, access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -172,11 +172,22 @@ async def _send(
     c: httpx.AsyncClient, stats: dict[str, Any], method: str, url: str, body: Any
 ) -> httpx.Response | None:
     """One write; its response when answered 200, else None, counted in ``stats["errors"]``
-    and by status in ``stats["codes"]`` (0: no answer), so a long run goes on past one."""
-    try:
-        r: httpx.Response | None = await c.request(method, url, json=body, timeout=60)
-    except httpx.HTTPError:
-        r = None
+    and by status in ``stats["codes"]`` (0: no answer; its kind in ``stats["failures"]``), so
+    a long run goes on past one. A keep-alive connection the server closed as the request
+    went out (uvicorn closes one idle for 5 s) is retried once on a new one: every write here
+    is idempotent (events by id, catalog changes restate whole values)."""
+    r: httpx.Response | None = None
+    for attempt in range(2):
+        try:
+            r = await c.request(method, url, json=body, timeout=60)
+            break
+        except httpx.RemoteProtocolError as exc:
+            if attempt or "without sending a response" not in str(exc):
+                _failed(stats, exc)
+                break
+        except httpx.HTTPError as exc:
+            _failed(stats, exc)
+            break
     status = r.status_code if r is not None else 0
     if status == 200:
         return r
@@ -184,6 +195,11 @@ async def _send(
     codes = stats.setdefault("codes", {})
     codes[status] = codes.get(status, 0) + 1
     return None
+
+
+def _failed(stats: dict[str, Any], exc: Exception) -> None:
+    kinds = stats.setdefault("failures", {})
+    kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
 
 
 async def _open_loop(

@@ -27,7 +27,9 @@ import numpy.typing as npt
 from core.catalog import INDEX_FORMAT
 from core.changes import ChangeLog
 from core.customers import CustomerTable
+from core.db import DatabaseUnavailable
 from core.errors import IndexNotReady
+from core.memory import give_back
 from core.settings import Settings
 from core.store.base import Store, StoreReader
 from core.store.journal import fold
@@ -357,7 +359,7 @@ class LiveIndex:
         log.info(
             "serving a fresh indexed copy of %s (%d changes after it)", snap.version, len(later)
         )
-        retire = threading.Timer(RETIRE_S, reader.close)
+        retire = threading.Timer(RETIRE_S, _retire, args=(reader,))
         retire.daemon = True
         retire.start()
 
@@ -423,6 +425,12 @@ class LiveIndex:
                 if snap is not None:
                     snap.reader.close()
             self._previous = self._current = None
+
+
+def _retire(reader: StoreReader) -> None:
+    """Close a copy no request reads any more and give the heap it freed back to the system."""
+    reader.close()
+    give_back()
 
 
 def _article_ids(models_dir: Path) -> list[str]:
