@@ -87,6 +87,16 @@ pytest: install
 
 pytest: /usr/bin/docker-compose
 
+# The state tests start a throwaway PostgreSQL server (tests/pg.py): its programs come from
+# the machine image, else from Debian's postgresql package (the server is not left running).
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+ifeq ($(PG_INITDB),)
+pytest: postgresql-server
+endif
+.PHONY: postgresql-server
+postgresql-server:
+	apt-get install -y -q postgresql || (apt-get update -q && apt-get install -y -q postgresql)
+
 test: lint typecheck pytest frontend-test
 
 eval: install $(DATA)/articles.csv

@@ -14,7 +14,14 @@ API keys, for services, merchandisers and admins:
     python -m api keys revoke pricing-team
 
 `create` prints the new key once, alone on the last line; only its hash is stored (in
-`LOOKBOOK_DB_PATH`). Each change is also written to the audit trail (as the `cli` operator).
+`LOOKBOOK_DB_PATH`'s files, or `LOOKBOOK_DATABASE_URL`). Each change is also written to the
+audit trail (as the `cli` operator).
+
+The state's database (`core.state`):
+
+    python -m api db status                               # each part's schema revision
+    python -m api db upgrade                              # PostgreSQL: before the API starts
+    python -m api db copy --to postgresql://u:p@host/db   # SQLite state into an empty database
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ import os
 import sys
 
 from core.audit import AuditLog
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, LookbookError, NotFound
 from core.keys import KEY_ROLES, KeyStore
 from core.settings import get_settings
+from core.state import describe
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +52,56 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="every key's name, role, dates (never the key)")
     revoke = actions.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("name")
+    db = sub.add_parser("db", help="the state's database: status, upgrade, copy")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    db_actions.add_parser("status", help="each part's schema revision against this code's")
+    db_actions.add_parser("upgrade", help="bring the schema to this code's version")
+    copy = db_actions.add_parser("copy", help="copy the SQLite state into an empty PostgreSQL")
+    copy.add_argument("--to", required=True, help="postgresql://user:pass@host:5432/lookbook")
     return p
+
+
+def database(action: str, to: str | None) -> int:
+    """`python -m api db status|upgrade|copy`."""
+    from rich.progress import Progress
+
+    from core.db import PARTS, Database, is_postgres, safe_url, sqlite_path
+    from core.state import open_sqlite, status, upgrade
+    from core.state_copy import copy_state
+
+    settings = get_settings()
+    if action == "copy":
+        assert to is not None
+        if not is_postgres(to):
+            print(f"error: --to must be a postgresql:// URL, got {safe_url(to)}", file=sys.stderr)
+            return 2
+        with Progress() as bar:
+            tasks: dict[str, object] = {}
+
+            def progress(table: str, done: int, total: int) -> None:
+                if table not in tasks:
+                    tasks[table] = bar.add_task(table, total=total)
+                bar.update(tasks[table], completed=done)  # type: ignore[arg-type]
+
+            copied = copy_state(settings.db_path, to, progress)
+        for c in copied:
+            last = f", last seq {c.last}" if c.last is not None else ""
+            print(f"{c.table}: {c.rows} rows{last}")
+        print(f"Copied {settings.db_path}'s state into {safe_url(to)}.")
+        return 0
+    if settings.database_url:
+        dbs = [(Database.open(settings.database_url), PARTS)]
+    else:
+        dbs = [(open_sqlite(sqlite_path(settings.db_path, p), p), (p,)) for p in PARTS]
+    try:
+        for db, parts in dbs:
+            found = upgrade(db, parts) if action == "upgrade" else status(db, parts)
+            for s in found:
+                print(f"{db.name}\t{s.part}\t{s.current or '-'}\t(code: {s.head})\t{s.state}")
+    finally:
+        for db, _ in dbs:
+            db.close()
+    return 0
 
 
 def serve(host: str, port: int, workers: int | None) -> int:
@@ -68,8 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port, args.workers)
-    db = get_settings().db_path
-    keys, audit = KeyStore(db), AuditLog(db)
+    if args.command == "db":
+        try:
+            return database(args.action, getattr(args, "to", None))
+        except LookbookError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    settings = get_settings()
+    db = describe(settings)
+    keys, audit = KeyStore(settings), AuditLog(settings)
     try:
         if args.action == "create":
             record, key = keys.create(args.role, args.name)

@@ -6,6 +6,7 @@ stays ``def``: switching to a newly published version opens it, which blocks."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from api.cache import ResponseCache
 from api.errors import AuthError
 from api.middleware import PRINCIPAL, Access
 from core.audit import AuditLog
+from core.db import DatabaseUnavailable
 from core.events import Activity, EventLog
 from core.keys import KeyStore
 from core.preferences import PreferenceStore
@@ -24,6 +26,7 @@ from core.settings import Settings
 from ranking.index import LiveIndex, Snapshot
 from ranking.request import Page
 
+log = logging.getLogger(__name__)
 MAX_OFFSET = 1000
 
 
@@ -125,7 +128,13 @@ def _activity(request: Request, snap: Snapshot, customer_id: str) -> Activity:
     """What ``customer_id`` did since ``snap``'s version was built, from the event log."""
     events: EventLog = request.app.state.events
     settings: Settings = request.app.state.settings
-    return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
+    try:
+        return events.activity(customer_id, snap.events_seq, settings.live.views_kept)
+    except DatabaseUnavailable:
+        # A read answers from the index alone while the database is down (the middleware
+        # does not cache it): what was bought or viewed since the build is left out.
+        log.warning("the event log is unavailable: serving %s without live events", customer_id)
+        return Activity()
 
 
 def customer_activity(

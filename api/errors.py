@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.db import DatabaseUnavailable
 from core.errors import IndexNotReady, InvalidInput, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,9 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("lookbook_request_id", default=N
 #: What a 503 tells the client; the cause (a file path, a socket error) is logged instead.
 NOT_READY = "the catalog is not ready to be served yet: try again in a little while"
 UNAVAILABLE = "the search engine cannot be reached right now: try again in a little while"
+DB_DOWN = "the database cannot be reached right now: try again in a few seconds"
+#: Seconds a client is told to wait before retrying a write while the database is down.
+RETRY_AFTER_S = 5
 
 
 class AuthError(Exception):
@@ -69,7 +73,7 @@ _PROBLEM_CODES = {
     "413": "Body or upload too large",
     "422": "Invalid input; `errors` names each field",
     "429": "Over this client's rate limit; `Retry-After` says when to retry",
-    "503": "Index not ready or vector store unavailable",
+    "503": "Index not ready, vector store or database unavailable (`Retry-After` for the last)",
     "504": "Request took too long",
 }
 
@@ -149,6 +153,13 @@ def install(app: FastAPI) -> None:
     async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
         _log_cause(request, exc)
         return problem(503, "store-unavailable", "Vector store unavailable", UNAVAILABLE, request)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _db_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        _log_cause(request, exc)
+        answer = problem(503, "database-unavailable", "Database unavailable", DB_DOWN, request)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return answer
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -37,6 +36,7 @@ from core.preferences import PreferenceStore
 from core.retention import prune_expired
 from core.sales import PurchaseCounts
 from core.settings import Settings, get_settings
+from core.state import SchemaMismatch
 from core.store import open_store
 from core.store.base import Store
 from ranking.index import LiveIndex
@@ -60,11 +60,6 @@ async def _prune_periodically(app: FastAPI) -> None:
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
-def limits_path(settings: Settings) -> Path:
-    """The rate limits' counters, beside the database (shared by the machine's API processes)."""
-    return settings.db_path.with_name(f"{settings.db_path.stem}-limits.db")
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -77,17 +72,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except ValueError as exc:
         log.error("refusing to start: %s", exc)
         raise
-    app.state.keys = KeyStore(settings.db_path)
+    # The state (`core.state`): the SQLite files beside LOOKBOOK_DB_PATH, upgraded here, or
+    # the PostgreSQL database of LOOKBOOK_DATABASE_URL, whose schema must match the code's.
+    try:
+        app.state.keys = KeyStore(settings)
+    except SchemaMismatch as exc:
+        log.error("refusing to start: %s", exc)
+        raise
     app.state.access = Access(
         auth=Authenticator(settings, app.state.keys),
-        limiter=RateLimiter(limits_path(settings), settings.rate_limit),
-        audit=AuditLog(settings.db_path),
+        limiter=RateLimiter(settings, settings.rate_limit),
+        audit=AuditLog(settings),
     )
-    app.state.changes = open_changes(settings.db_path)
+    app.state.changes = open_changes(settings)
     store = app.state.store or open_store(settings)
     app.state.index = LiveIndex(settings, store, app.state.changes)
-    app.state.prefs = PreferenceStore(settings.db_path)
-    app.state.events = open_log(settings.db_path)
+    app.state.prefs = PreferenceStore(settings)
+    app.state.events = open_log(settings)
     app.state.sales = PurchaseCounts(app.state.events)
     app.state.cache = ResponseCache()
     try:
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         live_mark=lambda path, owner: _live_mark(app, path, owner),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
+        remote_state=bool(settings.database_url),
     )
     app.add_middleware(
         CORSMiddleware,

@@ -3,11 +3,12 @@
 Each endpoint group has a rate in the `limits` notation (``60/minute``). A client is its API
 key's name when it sends a valid key, the customer of a valid shopper's token, else its IP
 address: an IPv4 address (IPv4-mapped IPv6 too) as is, an IPv6 address by its /64, which one
-host or home network holds whole. The count lives in a small SQLite
-file beside the database, so several API processes share it; the window is a sliding-window
+host or home network holds whole. The count lives in the ``limits`` part of the state (a small
+SQLite file beside the database, or the shared PostgreSQL database in an UNLOGGED table), so
+every API process of every host shares it; the window is a sliding-window
 counter (the previous fixed window's count weighted by how much of it still overlaps), which
 has no burst of twice the rate at a window edge. Only accepted requests are counted; an
-accepted one costs one SQLite statement. Rows whose window has passed out of reach (older than
+accepted one costs one statement. Rows whose window has passed out of reach (older than
 the previous window) are deleted at most every `PRUNE_EVERY_S` seconds per process.
 """
 
@@ -15,38 +16,33 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from limits import RateLimitItem, parse
+from sqlalchemy import text
 
 from core.db import Database
-from core.settings import RateLimitSettings
+from core.settings import RateLimitSettings, Settings
+from core.state import open_part
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS windows (
-    key TEXT PRIMARY KEY,
-    window INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    previous INTEGER NOT NULL,
-    expires REAL NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-"""
 #: One statement counts the hit and rolls the window forward (SET reads the old row);
-#: ``expires`` (?3): when the window stops counting even as the previous one.
-_HIT = """
-INSERT INTO windows (key, window, count, previous, expires) VALUES (?1, ?2, 1, 0, ?3)
+#: ``:exp``: when the window stops counting even as the previous one.
+_HIT = text(
+    """
+INSERT INTO rate_windows (key, win, count, previous, expires) VALUES (:key, :win, 1, 0, :exp)
 ON CONFLICT (key) DO UPDATE SET
-    previous = CASE window WHEN ?2 THEN previous WHEN ?2 - 1 THEN count ELSE 0 END,
-    count = CASE window WHEN ?2 THEN count + 1 ELSE 1 END,
-    window = ?2,
-    expires = ?3
+    previous = CASE rate_windows.win WHEN :win THEN rate_windows.previous
+        WHEN :win - 1 THEN rate_windows.count ELSE 0 END,
+    count = CASE rate_windows.win WHEN :win THEN rate_windows.count + 1 ELSE 1 END,
+    win = :win,
+    expires = :exp
 RETURNING count, previous
 """
-_UNHIT = "UPDATE windows SET count = count - 1 WHERE key = ?1 AND window = ?2"
-_PRUNE = "DELETE FROM windows WHERE expires <= ?"
+)
+_UNHIT = text("UPDATE rate_windows SET count = count - 1 WHERE key = :key AND win = :win")
+_PRUNE = text("DELETE FROM rate_windows WHERE expires <= :now")
 #: A process deletes expired windows at most this often (one scan of the small table).
 PRUNE_EVERY_S = 60.0
 #: Endpoint groups: (method, exact path or prefix ending in "/") → group.
@@ -86,26 +82,25 @@ def address_client(host: str) -> str:
 
 
 class RateLimiter:
-    """Sliding-window counters in SQLite (not durable: a crash may forget the last counts)."""
+    """Sliding-window counters (not durable: a crash may forget the last counts)."""
 
     def __init__(
-        self, path: Path, settings: RateLimitSettings, prune_every_s: float = PRUNE_EVERY_S
+        self,
+        target: Settings | Path | str,
+        settings: RateLimitSettings,
+        prune_every_s: float = PRUNE_EVERY_S,
     ) -> None:
-        self._db = Database(path, _SCHEMA, durable=False)
-        with self._db.connection() as conn:
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(windows)")}
-            if "expires" not in columns:
-                # A file of the layout before pruning: its rows get expires 0 and go at once.
-                try:
-                    conn.execute("ALTER TABLE windows ADD COLUMN expires REAL NOT NULL DEFAULT 0")
-                except sqlite3.OperationalError as exc:
-                    if "duplicate column" not in str(exc):  # not another process's ALTER
-                        raise
+        self._db = open_part(target, "limits")
         self._limits: dict[str, RateLimitItem] = {
             name: parse(getattr(settings, name)) for name in type(settings).model_fields
         }
         self._prune_every_s = prune_every_s
         self._pruned = 0.0
+
+    @property
+    def db(self) -> Database:
+        """The database this store lives in."""
+        return self._db
 
     def limit_of(self, group: str, service: bool) -> RateLimitItem:
         return self._limits["service" if service else group]
@@ -119,14 +114,16 @@ class RateLimiter:
         window = int(now // period)
         weight = 1.0 - (now - window * period) / period  # share of the previous window left
         key = f"{group}|{client}|{item}"
-        with self._db.connection() as conn:
-            if now - self._pruned >= self._prune_every_s:
-                self._pruned = now
-                conn.execute(_PRUNE, (now,))
-            current, previous = conn.execute(_HIT, (key, window, (window + 2) * period)).fetchone()
+        if now - self._pruned >= self._prune_every_s:
+            self._pruned = now
+            with self._db.write() as conn:
+                conn.execute(_PRUNE, {"now": now})
+        with self._db.read() as conn:  # each statement commits by itself
+            hit = {"key": key, "win": window, "exp": (window + 2) * period}
+            current, previous = conn.execute(_HIT, hit).one()
             if previous * weight + current <= amount:
                 return None
-            conn.execute(_UNHIT, (key, window))  # refused requests are not counted
+            conn.execute(_UNHIT, {"key": key, "win": window})  # refused ones are not counted
         return _retry_after(current - 1, previous, amount, period, now - window * period)
 
     def close(self) -> None:

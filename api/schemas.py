@@ -185,6 +185,21 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class DatabaseHealth(BaseModel):
+    """The state's database as this process sees it (writes need it; reads do not)."""
+
+    backend: Literal["sqlite", "postgresql"]
+    reachable: bool
+    schema_: Literal["current", "older", "newer", "empty", "unknown"] = Field(
+        alias="schema", description="against this code's migrations ('unknown': unreachable)"
+    )
+    revisions: dict[str, str | None] = Field(
+        default_factory=dict, description="per part (main, events, limits): its revision"
+    )
+
+    model_config = {"populate_by_name": True}
+
+
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
     version: str
@@ -201,6 +216,7 @@ class Ready(BaseModel):
         description="logged catalog changes this process could not apply (set aside, tried "
         "again; listed by GET /admin/catalog/failed)",
     )
+    database: DatabaseHealth | None = None
 
 
 class Problem(BaseModel):

@@ -32,7 +32,13 @@ The live catalog (issue 16; ``--part catalog``), on the same API processes:
   and feeds before and after ``--overlay`` changes were applied (prices, a tenth out of stock,
   ten new articles), and the browse without the availability filter.
 
-Prints the tables and saves bench/out/live.png and bench/out/live-catalog.png.
+``--backends sqlite,postgresql`` runs each part once per backend of the state (issue 22): the
+embedded SQLite files, or PostgreSQL (``--database-url``, else a throwaway server started here
+from the machine's PostgreSQL programs); the fold-in rows then read the event log from it too
+(the "event read" rows: what the per-request read adds to an uncached feed).
+
+Prints the tables and saves bench/out/live[-postgresql].png, bench/out/live-catalog[-…].png and
+every sample in bench/out/live*.json.
 """
 
 from __future__ import annotations
@@ -323,10 +329,13 @@ async def _served(args: argparse.Namespace, base: str, key: str, customers: list
     return quiet, rows, fresh, polls
 
 
-def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, list[float]]:
+def _fold_in_cost(
+    args: argparse.Namespace, customers: list[str], state: State
+) -> dict[str, list[float]]:
     """Uncached feeds in this process, each with its customer's events read from a log (as
-    the route does): none, one purchase, five purchases and ten views; and the customer alone
-    (table row + log + fold-in), which is what the log adds before ranking."""
+    the route does, on the run's backend): none, one purchase, five purchases and ten views;
+    the customer alone (table row + log + fold-in), which is what the log adds before
+    ranking; and the event read alone."""
     import tempfile
 
     from core.events import Event, open_log
@@ -351,7 +360,7 @@ def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, l
         ("1 purchase", 1, 0),
         ("5 purchases + 10 views", 5, 10),
     ):
-        log = open_log(tmp / f"{purchases}-{views}.db")
+        log = open_log(state.new_target(tmp / f"{purchases}-{views}.db"))
         log.append(
             [
                 Event(uuid.uuid4().hex, kind, cid, rng.choice(articles), now)
@@ -365,6 +374,7 @@ def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, l
         for name, log in logs.items():
             t0 = time.perf_counter()
             activity = log.activity(cid, snap.events_seq, settings.live.views_kept)
+            cases.setdefault(f"event read: {name}", []).append(time.perf_counter() - t0)
             load_customer(snap, cid, activity, settings.live)
             cases.setdefault(f"customer: {name}", []).append(time.perf_counter() - t0)
             t0 = time.perf_counter()
@@ -372,7 +382,54 @@ def _fold_in_cost(args: argparse.Namespace, customers: list[str]) -> dict[str, l
             feed(snap, settings, cid, None, ListFilters(), Page(12, 0, True), activity=activity)
             cases.setdefault(f"feed: {name}", []).append(time.perf_counter() - t0)
     live.close()
+    for log in logs.values():
+        log.close()
     return {k: v[len(v) // 2 :] for k, v in cases.items()}
+
+
+class State:
+    """Where a run keeps what it writes: fresh SQLite files beside the index, or a fresh
+    database on PostgreSQL (issue 22: ``--database-url``, else a throwaway server started
+    here and removed at the end)."""
+
+    def __init__(self, backend: str, index: Path, url: str = "") -> None:
+        self.backend, self.index, self._url, self._cluster = backend, index, url, None
+
+    def new_target(self, sqlite: Path) -> Path | str:
+        """A fresh state: ``sqlite`` on SQLite, else a new database's URL (schema upgraded)."""
+        if self.backend == "sqlite":
+            return sqlite
+        sys.path.insert(0, str(ROOT))
+        from core.db import PARTS, Database
+        from core.state import upgrade
+
+        if not self._url:
+            from tests.pg import Cluster
+
+            self._cluster = Cluster()  # type: ignore[assignment]
+            self._url = self._cluster.url()  # type: ignore[attr-defined]
+        import psycopg
+
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        url = self._url.rsplit("/", 1)[0] + "/" + name
+        db = Database.open(url)
+        upgrade(db, PARTS)
+        db.close()
+        return url
+
+    def api(self, tag: str) -> tuple[Path, dict[str, str], Path | str]:
+        """For one API run: its LOOKBOOK_DB_PATH, the environment that names the database, and
+        where its keys are made."""
+        db = self.index.parent / f"{tag}-{int(time.time())}.db"
+        target = self.new_target(db)
+        env = {} if isinstance(target, Path) else {"LOOKBOOK_DATABASE_URL": target}
+        return db, env, target
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.remove()
 
 
 # --- the live catalog (issue 16) --------------------------------------------------------------
@@ -568,7 +625,7 @@ def _overlay_cost(
             private_index=True,  # as `api serve` runs: a re-index needs the version's copy
             live=LiveSettings(reindex_after=0),  # re-indexed below, when measured
         )
-        changes = open_changes(settings.db_path)
+        changes = open_changes(settings)
         live = LiveIndex(settings, open_store(settings), changes)
         lives.append((live, changes))
         snaps.append(live.snapshot())
@@ -707,27 +764,49 @@ def main() -> int:
         default="all",
         help="the live events' rows, the live catalog's (overlay: only its in-process rows), both",
     )
+    p.add_argument(
+        "--backends",
+        type=lambda v: v.split(","),
+        default=["sqlite"],
+        help="the state's database, one run each: sqlite, postgresql or both (comma-separated)",
+    )
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server for --backends postgresql (a database is made per run); "
+        "default: a throwaway server started here",
+    )
     args = p.parse_args()
     console = Console()
     customers = _customers(args.index, 2 * args.trials + 2000, args.seed)
-    if args.part in ("all", "catalog", "overlay"):
-        _catalog(args, console, customers)
-    if args.part in ("catalog", "overlay"):
-        return 0
-    db = args.index.parent / f"live-{int(time.time())}.db"
+    for backend in args.backends:
+        state = State(backend, args.index, args.database_url)
+        try:
+            if args.part in ("all", "catalog", "overlay"):
+                _catalog(args, console, customers, state)
+            if args.part in ("all", "events"):
+                _events(args, console, customers, state)
+        finally:
+            state.close()
+    return 0
+
+
+def _events(args: argparse.Namespace, console: Console, customers: list[str], state: State) -> None:
+    """The live events' rows (issue 15) on one backend."""
+    db, env, target = state.api("live")
     port = _free_port()
-    proc = start_api(args.index, args.data, port, args.workers, db=db)
+    proc = start_api(args.index, args.data, port, args.workers, db=db, env_extra=env)
     try:
-        key = service_key(db)
+        key = service_key(target)
         quiet, rows, fresh, polls = asyncio.run(
             _served(args, f"http://127.0.0.1:{port}", key, customers)
         )
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    cost = _fold_in_cost(args, customers)
+    cost = _fold_in_cost(args, customers, state)
 
-    table = _table(f"Live events at {args.index} ({args.workers} API processes)")
+    table = _table(f"Live events at {args.index} ({args.workers} API processes, {state.backend})")
     _latency_row(table, f"uncached feed alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
         how = "as fast as answered" if r["rate"] is None else f"paced at {r['rate']:,.0f}/s"
@@ -745,7 +824,7 @@ def main() -> int:
         f"reads needed: max {max(polls)}",
         fresh,
     )
-    for kind in ("customer", "feed"):
+    for kind in ("event read", "customer", "feed"):
         base = statistics.median(cost[f"{kind}: no events"])
         for name, values in cost.items():
             if not name.startswith(kind):
@@ -759,28 +838,38 @@ def main() -> int:
                 f"{len(values)}",
             )
     console.print(table)
-    _plot(rows, fresh, cost, OUT / "live.png")
-    return 0
+    suffix = "" if state.backend == "sqlite" else f"-{state.backend}"
+    _plot(rows, fresh, cost, OUT / f"live{suffix}.png")
+    _save(f"live{suffix}", {"quiet": quiet, "rows": rows, "fresh": fresh, "cost": cost})
 
 
-def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -> None:
-    """The live catalog's rows (issue 16): changes/s, visibility, the overlay's cost."""
+def _save(name: str, found: dict[str, Any]) -> None:
+    """Every measurement of a run, for the docs' tables (bench/out/<name>.json)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(found, default=float))
+
+
+def _catalog(
+    args: argparse.Namespace, console: Console, customers: list[str], state: State
+) -> None:
+    """The live catalog's rows (issue 16) on one backend: changes/s, visibility, the
+    overlay's cost."""
     quiet: list[float] = []
     rows: list[Any] = []
     seen: list[float] = []
     if args.part != "overlay":
-        db = args.index.parent / f"catalog-{int(time.time())}.db"
+        db, env, target = state.api("catalog")
         port = _free_port()
-        proc = start_api(args.index, args.data, port, args.workers, db=db)
+        proc = start_api(args.index, args.data, port, args.workers, db=db, env_extra=env)
         try:
-            key = service_key(db)
+            key = service_key(target)
             base = f"http://127.0.0.1:{port}"
             quiet, rows, seen = asyncio.run(_catalog_served(args, base, key))
         finally:
             proc.terminate()
             proc.wait(timeout=60)
     costs = {n: _overlay_cost(args, customers, n) for n in args.overlay}
-    table = _table(f"Live catalog at {args.index} ({args.workers} API processes)")
+    table = _table(f"Live catalog at {args.index} ({args.workers} API processes, {state.backend})")
     if quiet:
         _latency_row(table, f"uncached browse alone ({args.reads:g}/s open loop)", "", quiet)
     for r in rows:
@@ -833,7 +922,9 @@ def _catalog(args: argparse.Namespace, console: Console, customers: list[str]) -
                     f"{len(values)}",
                 )
     console.print(table)
-    _plot_catalog(rows, seen, costs, OUT / "live-catalog.png")
+    suffix = "" if state.backend == "sqlite" else f"-{state.backend}"
+    _plot_catalog(rows, seen, costs, OUT / f"live-catalog{suffix}.png")
+    _save(f"live-catalog{suffix}", {"quiet": quiet, "rows": rows, "seen": seen})
 
 
 def _figure(path: Path) -> tuple[Any, Any]:

@@ -35,14 +35,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def service_key(db: Path) -> str:
+def service_key(db: Path | str) -> str:
     """A fresh service key in the API's database: the feed answers only its owner or a service
     (personal data), and a benchmark reads many customers' feeds."""
     return api_key(db, "service")
 
 
-def api_key(db: Path, role: str) -> str:
-    """A fresh key of ``role`` (service, merchandiser, admin) in the API's database."""
+def api_key(db: Path | str, role: str) -> str:
+    """A fresh key of ``role`` (service, merchandiser, admin) in the API's database (its
+    SQLite path, or a PostgreSQL URL)."""
     from core.keys import KeyStore
 
     keys = KeyStore(db)

@@ -7,21 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.db import Database
+from sqlalchemy import text
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    key_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    status INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at);
-"""
+from core.state import open_part
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
 #: Entries one pruning statement deletes at most, so a write never waits long behind it.
 PRUNE_BATCH = 5000
 
@@ -40,28 +34,33 @@ class AuditEntry:
 class AuditLog:
     """Append-only: nothing updates an entry, and only `prune` deletes (the expired ones)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = Database(path, _SCHEMA)
+    def __init__(self, target: Settings | Path | str) -> None:
+        self._db = open_part(target, "main")
 
     def append(self, key_name: str, role: str, method: str, path: str, status: int) -> int:
         """Record one write; answers its id once it is durable."""
         at = datetime.now(UTC).isoformat()
-        with self._db.connection() as conn:
-            cur = conn.execute(
-                "INSERT INTO audit (at, key_name, role, method, path, status) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (at, key_name, role, method, path, status),
+        with self._db.write() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "INSERT INTO audit (at, key_name, role, method, path, status) "
+                        "VALUES (:at, :k, :r, :m, :p, :s) RETURNING id"
+                    ),
+                    {"at": at, "k": key_name, "r": role, "m": method, "p": path, "s": status},
+                ).scalar_one()
             )
-        return int(cur.lastrowid or 0)
 
     def page(self, *, limit: int = 50, before: int | None = None) -> list[AuditEntry]:
         """Newest first; ``before`` (an id) continues a previous page."""
-        with self._db.connection() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
-                "SELECT id, at, key_name, role, method, path, status FROM audit "
-                "WHERE id < ? ORDER BY id DESC LIMIT ?",
-                (before if before is not None else 2**62, limit),
-            ).fetchall()
+                text(
+                    "SELECT id, at, key_name, role, method, path, status FROM audit "
+                    "WHERE id < :before ORDER BY id DESC LIMIT :n"
+                ),
+                {"before": before if before is not None else 2**62, "n": limit},
+            ).all()
         return [AuditEntry(*row) for row in rows]
 
     def prune(self, before: datetime) -> int:
@@ -70,13 +69,16 @@ class AuditLog:
         cutoff = before.astimezone(UTC).isoformat()
         deleted = 0
         while True:
-            with self._db.connection() as conn:
-                cur = conn.execute(
-                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
-                    (cutoff, PRUNE_BATCH),
-                )
-            deleted += cur.rowcount
-            if cur.rowcount < PRUNE_BATCH:
+            with self._db.write() as conn:
+                n = conn.execute(
+                    text(
+                        "DELETE FROM audit WHERE id IN "
+                        "(SELECT id FROM audit WHERE at < :cutoff LIMIT :n)"
+                    ),
+                    {"cutoff": cutoff, "n": PRUNE_BATCH},
+                ).rowcount
+            deleted += n
+            if n < PRUNE_BATCH:
                 return deleted
 
     def close(self) -> None:

@@ -1,45 +1,44 @@
 """The catalog's change log: article creations, edits, stock and visibility, removals, each with
 a sequence number (DESIGN §9; the live catalog, issue 16).
 
-The log lives in the same SQLite file as the shoppers' events (`core.events.events_path`), in
-its own table, and is the source of truth for the catalog between builds: a change is
-acknowledged once committed (``synchronous=FULL``), a build applies every change up to the
-log's high-water mark on top of ``articles.csv`` and records that number, and whatever reads a
-version applies the changes after it. `fold` turns a run of changes into each article's
+The log lives in the ``events`` part of the state beside the shoppers' events (their SQLite file,
+or the shared PostgreSQL database), in its own table, and is the source of truth for the
+catalog between builds: a change is acknowledged once durably committed, its sequence number
+commits in order (a reader never skips one committed late), a build applies every change up to
+the log's high-water mark on top of ``articles.csv`` and records that number, and whatever
+reads a version applies the changes after it. `fold` turns a run of changes into each article's
 resulting state, the one meaning both of them share.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import bindparam, text
 
+from core import tables
 from core.catalog import ARTICLES, Kind
-from core.db import Database
-from core.events import events_path
+from core.state import open_part
+from core.tables import insert_ignoring
 from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 Op = Literal["put", "patch", "delete"]
 OPS: tuple[Op, ...] = ("put", "patch", "delete")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS catalog_changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL,
-    op TEXT NOT NULL CHECK (op IN ('put', 'patch', 'delete')),
-    body TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    received REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS catalog_changes_by_article ON catalog_changes (article_id, seq);
-"""
+#: The advisory lock of the one applier of the log to a shared engine.
+APPLY_LOCK = 1_003
 
 
 @dataclass(frozen=True)
@@ -89,59 +88,125 @@ def fold(changes: Iterable[Change]) -> dict[str, ArticleState]:
 class ChangeLog:
     """Append changes (each gets the next sequence number) and read them back in order."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._writer = Database(path, _SCHEMA)
-        self._reader = Database(path, _SCHEMA)
+    def __init__(self, target: Settings | Path | str) -> None:
+        self._db = open_part(target, "events")
+        self.database = self._db.name
 
-    def append(self, changes: Sequence[tuple[str, Op, Mapping[str, Any]]], actor: str) -> list[int]:
+    def append(
+        self,
+        changes: Sequence[tuple[str, Op, Mapping[str, Any]]],
+        actor: str,
+        uploads: Mapping[str, bytes] | None = None,
+    ) -> list[int]:
         """Append ``(article_id, op, fields)`` changes in one transaction, committed before
-        this returns; answers their sequence numbers."""
+        this returns; answers their sequence numbers. ``uploads``: the photos (by the path
+        under the uploads folder a change's ``image`` names) committed with them, so every
+        host can apply the change (`fetch_uploads`)."""
         for _, op, _ in changes:
             if op not in OPS:
                 raise ValueError(f"op must be one of {OPS}, got {op!r}")
         now = datetime.now(UTC).timestamp()
+        insert = text(
+            "INSERT INTO catalog_changes (article_id, op, body, actor, received) "
+            "VALUES (:a, :op, :body, :actor, :now) RETURNING seq"
+        )
         seqs = []
-        with self._writer.transaction() as conn:
+        with self._db.write(serial="catalog_changes") as conn:
             for article_id, op, fields in changes:
-                cur = conn.execute(
-                    "INSERT INTO catalog_changes (article_id, op, body, actor, received) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (article_id, op, json.dumps(dict(fields), sort_keys=True), actor, now),
-                )
-                seqs.append(int(cur.lastrowid or 0))
+                body = json.dumps(dict(fields), sort_keys=True)
+                args = {"a": article_id, "op": op, "body": body, "actor": actor, "now": now}
+                seqs.append(int(conn.execute(insert, args).scalar_one()))
+            for path, jpeg in (uploads or {}).items():
+                photo = insert_ignoring(tables.catalog_uploads, self._db.dialect, "path")
+                conn.execute(photo.values(path=path, body=jpeg, stored=now))
         return seqs
+
+    def fetch_uploads(self, changes: Iterable[Change], folder: Path) -> int:
+        """Write into ``folder`` the photos ``changes`` name that it lacks (another host took
+        the upload), each whole before it is there; answers how many. A photo the database
+        does not have either stays missing: its change is set aside (`ranking.catalog_held`)."""
+        wanted = {
+            str(c.fields["image"])
+            for c in changes
+            if "image" in c.fields and not (folder / str(c.fields["image"])).is_file()
+        }
+        if not wanted:
+            return 0
+        q = text("SELECT path, body FROM catalog_uploads WHERE path IN :paths").bindparams(
+            bindparam("paths", expanding=True)
+        )
+        with self._db.read() as conn:
+            found = conn.execute(q, {"paths": sorted(wanted)}).all()
+        for rel, body in found:
+            path = (folder / rel).resolve()
+            if folder.resolve() not in path.parents:
+                continue  # never outside the folder, whatever a row says
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(bytes(body))
+            tmp.replace(path)
+        return len(found)
+
+    def drop_uploads(self, paths: Iterable[str]) -> int:
+        """Delete these photos from the database (nothing names them any more)."""
+        q = text("DELETE FROM catalog_uploads WHERE path IN :paths").bindparams(
+            bindparam("paths", expanding=True)
+        )
+        names = sorted(paths)
+        if not names:
+            return 0
+        with self._db.write() as conn:
+            return int(conn.execute(q, {"paths": names}).rowcount)
 
     def since(self, after_seq: int, upto_seq: int | None = None) -> list[Change]:
         """Changes with ``after_seq < seq <= upto_seq``, in order."""
-        with self._reader.connection() as conn:
-            rows = conn.execute(
-                "SELECT seq, article_id, op, body, actor FROM catalog_changes "
-                "WHERE seq > ? AND seq <= ? ORDER BY seq",
-                (after_seq, upto_seq if upto_seq is not None else 2**62),
-            ).fetchall()
+        q = text(
+            "SELECT seq, article_id, op, body, actor FROM catalog_changes "
+            "WHERE seq > :after AND seq <= :upto ORDER BY seq"
+        )
+        upto = upto_seq if upto_seq is not None else 2**62
+        with self._db.read() as conn:
+            rows = conn.execute(q, {"after": after_seq, "upto": upto}).all()
         return [Change(int(s), a, op, json.loads(body), actor) for s, a, op, body, actor in rows]
 
     def high_water(self) -> int:
         """The newest sequence number (0: no change yet)."""
-        with self._reader.connection() as conn:
-            row = conn.execute("SELECT MAX(seq) FROM catalog_changes").fetchone()
-        return int(row[0] or 0)
+        with self._db.read() as conn:
+            return int(conn.execute(text("SELECT MAX(seq) FROM catalog_changes")).scalar() or 0)
+
+    @contextmanager
+    def exclusive_apply(self) -> Iterator[None]:
+        """Hold the right to write the log to a shared engine (a Qdrant server), one applier
+        at a time on every host: PostgreSQL's advisory lock, taken in a transaction so that a
+        process that dies mid-apply lets go of it at once; on SQLite, a file lock beside the
+        log (one host). The holder writes only what the engine still lacks, so what an
+        applier that died wrote in part is completed, never written twice."""
+        if self._db.postgres:
+            with self._db.write() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPLY_LOCK})
+                yield
+            return
+        path = self._db.url.removeprefix("sqlite:///") + ".apply.lock"
+        with open(path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        self._writer.close()
-        self._reader.close()
+        self._db.close()
 
     def clear_upto(self, seq: int) -> int:
         """Remove the changes up to ``seq`` (folded into the data by `compact`); answers how
         many were removed. Sequence numbers are never reused."""
-        with self._writer.transaction() as conn:
-            cur = conn.execute("DELETE FROM catalog_changes WHERE seq <= ?", (seq,))
-        return int(cur.rowcount)
+        with self._db.write() as conn:
+            q = text("DELETE FROM catalog_changes WHERE seq <= :seq")
+            return int(conn.execute(q, {"seq": seq}).rowcount)
 
     def count(self) -> int:
-        with self._reader.connection() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM catalog_changes").fetchone()[0])
+        with self._db.read() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM catalog_changes")).scalar() or 0)
 
 
 def uploads_dir(db_path: Path) -> Path:
@@ -149,9 +214,10 @@ def uploads_dir(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}-images")
 
 
-def open_changes(db_path: Path) -> ChangeLog:
-    """The catalog's change log, in the event log's file beside ``db_path``."""
-    return ChangeLog(events_path(db_path))
+def open_changes(target: Settings | Path | str) -> ChangeLog:
+    """The catalog's change log of these settings (or beside this SQLite database path, or at
+    this PostgreSQL URL), beside the shoppers' events."""
+    return ChangeLog(target)
 
 
 # --- what a change may say ------------------------------------------------------------------

@@ -1,59 +1,231 @@
-"""The SQLite file of what users and operators write (preferences, API keys, the audit trail):
-one connection per store, in WAL mode so several API processes share the file."""
+"""Where what users and operators write after a build lives (DESIGN §9): the embedded SQLite
+files beside ``LOOKBOOK_DB_PATH`` (the default), or one PostgreSQL database
+(``LOOKBOOK_DATABASE_URL``) that every API process of every host shares.
+
+One code path for both: SQLAlchemy Core over SQLite's and psycopg 3's drivers, the same SQL
+text where the two agree (they do on ``INSERT … ON CONFLICT``, ``RETURNING`` and everything
+the stores ask), the schema versioned by Alembic (`core.migrations`).
+
+The embedded default keeps three files, as before: the main one (keys, the audit trail,
+preferences), ``-events.db`` (shoppers' events and the catalog's changes: appended all day, so
+they do not wait behind the others' writers) and ``-limits.db`` (rate-limit counters, written
+without fsync). On PostgreSQL the three are one database. A store names its ``part``.
+
+Writes:
+- ``write()`` is one transaction. On SQLite it takes the file's write lock at once
+  (``BEGIN IMMEDIATE``), so reads inside it see what no other process can change before the
+  commit, and it commits with ``synchronous=FULL`` (durable before the API answers).
+- ``write(serial=…)`` also makes sequence numbers commit in order: several PostgreSQL writers
+  could otherwise commit seq 11 before seq 10, and a reader that remembered "applied up to 11"
+  would skip 10 for good. The transaction takes an advisory lock before it draws a number and
+  holds it to its commit. SQLite's write lock does the same already.
+
+Reads run outside a transaction (each statement sees what is committed when it starts).
+"""
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
-#: How long a write waits for another process's write to finish before failing.
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
+
+Part = Literal["main", "events", "limits"]
+PARTS: tuple[Part, ...] = ("main", "events", "limits")
+#: How long a SQLite write waits for another process's write to finish before failing.
 BUSY_TIMEOUT_MS = 5000
+#: How long a PostgreSQL connection attempt may take before the request is answered 503.
+CONNECT_TIMEOUT_S = 3
+#: Advisory lock ids of the logs whose sequence numbers must commit in order.
+SERIAL = {"events": 1_001, "catalog_changes": 1_002}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (or answered an error of its own): a 503, not a 500."""
+
+
+def sqlite_path(db_path: Path, part: Part) -> Path:
+    """The embedded file of ``part`` beside ``LOOKBOOK_DB_PATH``."""
+    if part == "main":
+        return db_path
+    return db_path.with_name(f"{db_path.stem}-{part}.db")
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def driver_url(url: str) -> str:
+    """``postgresql://`` as the operator writes it, with the driver SQLAlchemy should use."""
+    u = make_url(url)
+    if u.get_backend_name() == "postgresql" and u.drivername != "postgresql+psycopg":
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class Database:
-    """One SQLite connection guarded by a lock. ``durable`` commits with synchronous=FULL, so a
-    write the API acknowledged survives a kill of the process or the machine."""
+    """One engine (a SQLite file or a PostgreSQL database) shared by the stores of a process
+    that name the same URL; ``close`` of the last of them disposes of it."""
 
-    def __init__(self, path: Path, schema: str, *, durable: bool = True) -> None:
+    _open: ClassVar[dict[tuple[str, bool], tuple[Database, int]]] = {}
+    _open_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, url: str, *, durable: bool = True) -> None:
+        self.url = url
+        self.postgres = is_postgres(url)
+        self.dialect = "postgresql" if self.postgres else "sqlite"
+        make = _postgres_engine if self.postgres else _sqlite_engine
+        #: Two pools: reads in autocommit (no BEGIN/COMMIT round trips), writes in transactions.
+        self._reads = make(url, durable, autocommit=True)
+        self.engine = make(url, durable, autocommit=False)
+
+    @classmethod
+    def open(cls, url: str, *, durable: bool = True) -> Database:
+        """The process's engine for ``url`` (made on first use)."""
+        key = (url, durable)
+        with cls._open_lock:
+            db, users = cls._open.get(key, (None, 0))
+            if db is None:
+                db = cls(url, durable=durable)
+            cls._open[key] = (db, users + 1)
+            return db
+
+    @classmethod
+    def sqlite(cls, path: Path, *, durable: bool = True) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._conn.executescript(schema)
-        self._lock = threading.Lock()
-        self._seen: int | None = None
+        return cls.open(f"sqlite:///{path}", durable=durable)
 
-    def changed_elsewhere(self) -> bool:
-        """Whether another connection (another API process, the command line) committed to
-        the file since the last call: SQLite's ``data_version``, a few µs to read."""
+    @property
+    def name(self) -> str:
+        return safe_url(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection whose statements each see what is committed when they start."""
+        with _unavailable_as_503(self), self._reads.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self, serial: str | None = None) -> Iterator[Connection]:
+        """One transaction, committed (durably) when the block ends, rolled back if it raises.
+        ``serial``: a log (`SERIAL`) whose sequence numbers this transaction draws."""
+        with _unavailable_as_503(self), self.engine.connect() as conn, conn.begin():
+            if serial is not None and self.postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SERIAL[serial]})
+            yield conn
+
+    def bump(self, conn: Connection, name: str) -> None:
+        """Inside a write: tell every process that ``name`` (a store) changed (`Watch`)."""
+        conn.execute(_BUMP, {"n": name})
+
+    def close(self) -> None:
+        with Database._open_lock:
+            for key, (db, users) in list(Database._open.items()):
+                if db is self:
+                    if users > 1:
+                        Database._open[key] = (db, users - 1)
+                        return
+                    del Database._open[key]
+        self.engine.dispose()
+        self._reads.dispose()
+
+
+_BUMP = text("UPDATE state_versions SET version = version + 1 WHERE name = :n")
+_VERSION = text("SELECT version FROM state_versions WHERE name = :n")
+
+
+class Watch:
+    """Whether a store's data changed since this process last looked (a write of any process
+    on any host bumps its row of ``state_versions`` in the same transaction): one indexed
+    read, so caches of keys and of preference-dependent answers hold until the next write."""
+
+    def __init__(self, db: Database, name: str) -> None:
+        self._db, self._name = db, name
+        self._seen: int | None = None
+        self._lock = threading.Lock()
+
+    def changed(self) -> bool:
+        with self._db.read() as conn:
+            version = int(conn.execute(_VERSION, {"n": self._name}).scalar() or 0)
         with self._lock:
-            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
             changed, self._seen = version != self._seen, version
         return changed
 
-    @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for one statement or an explicit transaction, under the lock."""
-        with self._lock:
-            yield self._conn
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the file's write lock at once (BEGIN IMMEDIATE), so
-        reads inside it see what no other process can change before the commit."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+@contextmanager
+def _unavailable_as_503(db: Database) -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if not _unreachable(exc):
+            raise
+        log.error("the database %s is unavailable: %s", db.name, exc.orig)
+        said = f"the database is unavailable ({type(exc.orig).__name__})"
+        raise DatabaseUnavailable(said) from exc
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """Whether an error means the server is gone or refusing, rather than a bad statement."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    module = type(orig).__module__ or ""
+    if module.startswith("psycopg"):
+        import psycopg
+
+        return isinstance(orig, psycopg.OperationalError) and not isinstance(
+            orig, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable
+        )
+    return False
+
+
+def _sqlite_engine(url: str, durable: bool, autocommit: bool) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=4,
+        max_overflow=32,
+        connect_args={"check_same_thread": False},
+        isolation_level="AUTOCOMMIT" if autocommit else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None  # the driver never begins by itself: `_on_begin` does
+        dbapi.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        dbapi.execute("PRAGMA journal_mode=WAL")
+        dbapi.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+
+    if not autocommit:
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: str, _durable: bool, autocommit: bool) -> Engine:
+    # PostgreSQL commits durably by itself (synchronous_commit=on, its default). No ping per
+    # checkout (a round trip each): a connection the server dropped fails its statement once,
+    # SQLAlchemy then discards the whole pool, and that request answers 503.
+    return create_engine(
+        driver_url(url),
+        pool_size=4,
+        max_overflow=16,
+        pool_timeout=CONNECT_TIMEOUT_S,
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "lookbook"},
+    )

@@ -8,10 +8,12 @@ logged after it, so no purchase is counted twice or lost by a rebuild. Views and
 never reach the CSVs: they are always read from here, and kept for
 ``LOOKBOOK_LIVE__VIEWS_RETENTION_DAYS`` (`prune_views`); purchases are kept for good.
 
-The log is its own SQLite file beside the database (``<db>-events.db``), in WAL mode: a write
-commits with ``synchronous=FULL`` before the API answers, and every API process reads the
-customer's events at their next request, so no process needs to be told. A second connection
-reads, so a feed does not wait behind a batch being written.
+The log lives in the ``events`` part of the state (`core.db`): its own SQLite file beside the
+database (``<db>-events.db``, WAL) or the shared PostgreSQL database. A batch is committed
+durably before the API answers, and every API process of every host reads the customer's
+events at their next request, so no process needs to be told. Reads never wait behind a batch
+being written. Sequence numbers commit in order (``write(serial=…)``), so a reader that
+remembers the last one it saw never skips a row committed late.
 """
 
 from __future__ import annotations
@@ -20,37 +22,29 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.db import Database
+from sqlalchemy import text
+
+from core import tables
+from core.db import Database, sqlite_path
+from core.state import open_part
+from core.tables import insert_ignoring
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 TYPES = ("view", "add_to_cart", "purchase")
 #: Events of one batch that may be appended at once (the API's limit too).
 MAX_BATCH = 500
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    type TEXT NOT NULL CHECK (type IN ('view', 'add_to_cart', 'purchase')),
-    customer_id TEXT NOT NULL,
-    article_id TEXT NOT NULL,
-    ts REAL NOT NULL,
-    price REAL,
-    sales_channel_id INTEGER,
-    rec_id TEXT,
-    received REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_customer ON events (customer_id, type, seq);
-CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq);
-CREATE INDEX IF NOT EXISTS events_by_type_ts ON events (type, ts);
-"""
 #: Rows one pruning transaction deletes at most, so an append never waits long behind it.
 PRUNE_BATCH = 5000
 
 
 def events_path(db_path: Path) -> Path:
-    """The event log's file, beside the database."""
-    return db_path.with_name(f"{db_path.stem}-events.db")
+    """The event log's SQLite file, beside the database."""
+    return sqlite_path(db_path, "events")
 
 
 @dataclass(frozen=True)
@@ -109,87 +103,86 @@ class Purchase:
     sales_channel_id: int | None
 
 
+_BOUGHT = text(
+    "SELECT seq, type, article_id, ts, price FROM events "
+    "WHERE customer_id = :c AND type = 'purchase' AND seq > :after ORDER BY seq"
+)
+_SEEN = text(
+    "SELECT seq, type, article_id, ts, price FROM events "
+    "WHERE customer_id = :c AND type IN ('view', 'add_to_cart') ORDER BY seq DESC LIMIT :n"
+)
+_LAST = text("SELECT MAX(seq) FROM events WHERE customer_id = :c")
+
+
 class EventLog:
     """Append events once each (by ``event_id``) and read them back by customer or by type."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = Database(path, _SCHEMA)
-        self._reader = Database(path, _SCHEMA)
+    def __init__(self, target: Settings | Path | str | Database) -> None:
+        self._db = target if isinstance(target, Database) else open_part(target, "events")
+        self.database = self._db.name
+
+    @property
+    def db(self) -> Database:
+        """The database this store lives in."""
+        return self._db
 
     def append(self, events: Sequence[Event]) -> tuple[int, int]:
-        """Append ``events`` in one transaction, committed (fsync) before this returns.
+        """Append ``events`` in one transaction, committed (durably) before this returns.
 
         Returns ``(accepted, duplicates)``: an event whose ``event_id`` is already logged, or
         repeats an earlier one of the batch, is a duplicate and changes nothing.
         """
         now = datetime.now(UTC).timestamp()
         rows = [
-            (
-                e.event_id,
-                e.type,
-                e.customer_id,
-                e.article_id,
-                e.ts,
-                e.price,
-                e.sales_channel_id,
-                e.rec_id,
-                now,
-            )
+            {
+                "event_id": e.event_id,
+                "type": e.type,
+                "customer_id": e.customer_id,
+                "article_id": e.article_id,
+                "ts": e.ts,
+                "price": e.price,
+                "sales_channel_id": e.sales_channel_id,
+                "rec_id": e.rec_id,
+                "received": now,
+            }
             for e in events
         ]
-        with self._writer.transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT INTO events (event_id, type, customer_id, article_id, ts, price, "
-                "sales_channel_id, rec_id, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (event_id) DO NOTHING",
-                rows,
-            )
-            accepted = conn.total_changes - before
+        if not rows:
+            return 0, 0
+        # One statement for the batch: a duplicate id (logged, or earlier in the batch)
+        # inserts nothing and returns no seq.
+        insert = insert_ignoring(tables.events, self._db.dialect, "event_id")
+        with self._db.write(serial="events") as conn:
+            accepted = len(conn.execute(insert.values(rows).returning(tables.events.c.seq)).all())
         return accepted, len(rows) - accepted
 
     def activity(self, customer_id: str, after_seq: int, views: int) -> Activity:
         """The customer's purchases logged after ``after_seq`` and their newest ``views``
         views and add-to-carts (whenever logged: no build folds those in)."""
-        with self._reader.connection() as conn:
-            bought = conn.execute(
-                "SELECT seq, type, article_id, ts, price FROM events "
-                "WHERE customer_id = ? AND type = 'purchase' AND seq > ? ORDER BY seq",
-                (customer_id, after_seq),
-            ).fetchall()
-            seen = conn.execute(
-                "SELECT seq, type, article_id, ts, price FROM events "
-                "WHERE customer_id = ? AND type IN ('view', 'add_to_cart') "
-                "ORDER BY seq DESC LIMIT ?",
-                (customer_id, views),
-            ).fetchall()
+        with self._db.read() as conn:
+            bought = conn.execute(_BOUGHT, {"c": customer_id, "after": after_seq}).all()
+            seen = conn.execute(_SEEN, {"c": customer_id, "n": views}).all()
         return Activity([Logged(*r) for r in bought], [Logged(*r) for r in seen])
 
     def last_seq(self, customer_id: str) -> int:
         """The sequence number of the customer's newest event (0: none)."""
-        with self._reader.connection() as conn:
-            row = conn.execute(
-                "SELECT MAX(seq) FROM events WHERE customer_id = ?", (customer_id,)
-            ).fetchone()
-        return int(row[0] or 0)
+        with self._db.read() as conn:
+            return int(conn.execute(_LAST, {"c": customer_id}).scalar() or 0)
 
     def high_water(self) -> int:
         """The newest sequence number in the log (0: empty)."""
-        with self._reader.connection() as conn:
-            row = conn.execute("SELECT MAX(seq) FROM events").fetchone()
-        return int(row[0] or 0)
+        with self._db.read() as conn:
+            return int(conn.execute(text("SELECT MAX(seq) FROM events")).scalar() or 0)
 
     def last_purchase(self) -> int:
         """The sequence number of the newest purchase (0: none)."""
-        with self._reader.connection() as conn:
-            row = conn.execute("SELECT MAX(seq) FROM events WHERE type = 'purchase'").fetchone()
-        return int(row[0] or 0)
+        with self._db.read() as conn:
+            q = text("SELECT MAX(seq) FROM events WHERE type = 'purchase'")
+            return int(conn.execute(q).scalar() or 0)
 
     def count(self) -> int:
-        with self._reader.connection() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        with self._db.read() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM events")).scalar() or 0)
 
     def purchases(
         self, after_seq: int = 0, upto_seq: int | None = None, since_ts: float | None = None
@@ -198,14 +191,15 @@ class EventLog:
         sequence order; read in pages, so a long log is never held at once."""
         last = after_seq
         upto = upto_seq if upto_seq is not None else self.high_water()
+        page = text(
+            "SELECT seq, customer_id, article_id, ts, price, sales_channel_id "
+            "FROM events WHERE type = 'purchase' AND seq > :last AND seq <= :upto "
+            "AND ts >= :since ORDER BY seq LIMIT 10000"
+        )
+        since = since_ts if since_ts is not None else -1e300
         while True:
-            with self._reader.connection() as conn:
-                rows = conn.execute(
-                    "SELECT seq, customer_id, article_id, ts, price, sales_channel_id "
-                    "FROM events WHERE type = 'purchase' AND seq > ? AND seq <= ? "
-                    "AND ts >= ? ORDER BY seq LIMIT 10000",
-                    (last, upto, since_ts if since_ts is not None else float("-inf")),
-                ).fetchall()
+            with self._db.read() as conn:
+                rows = conn.execute(page, {"last": last, "upto": upto, "since": since}).all()
             if not rows:
                 return
             for r in rows:
@@ -215,37 +209,36 @@ class EventLog:
     def bought_on(self, customer_id: str, article_id: str, day: int, upto_seq: int) -> bool:
         """Whether a purchase of the article by the customer on ``day`` (days since 1970, UTC)
         was logged at ``seq <= upto_seq`` (so a build counted it already)."""
-        with self._reader.connection() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM events WHERE customer_id = ? AND type = 'purchase' AND seq <= ? "
-                "AND article_id = ? AND ts >= ? AND ts < ? LIMIT 1",
-                (customer_id, upto_seq, article_id, day * 86400.0, (day + 1) * 86400.0),
-            ).fetchone()
-        return row is not None
+        q = text(
+            "SELECT 1 FROM events WHERE customer_id = :c AND type = 'purchase' AND seq <= :upto "
+            "AND article_id = :a AND ts >= :lo AND ts < :hi LIMIT 1"
+        )
+        args = {"c": customer_id, "upto": upto_seq, "a": article_id}
+        with self._db.read() as conn:
+            row = conn.execute(q, {**args, "lo": day * 86400.0, "hi": (day + 1) * 86400.0})
+            return row.first() is not None
 
     def prune_views(self, before_ts: float) -> int:
         """Delete the views and add-to-carts that happened (``ts``) before ``before_ts``, in
         short transactions; answers how many went. Purchases are never pruned: every build
         folds all of them in."""
+        q = text(
+            "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
+            "WHERE type IN ('view', 'add_to_cart') AND ts < :before LIMIT :n)"
+        )
         deleted = 0
         while True:
-            with self._writer.transaction() as conn:
-                before = conn.total_changes
-                conn.execute(
-                    "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
-                    "WHERE type IN ('view', 'add_to_cart') AND ts < ? LIMIT ?)",
-                    (before_ts, PRUNE_BATCH),
-                )
-                n = conn.total_changes - before
+            with self._db.write() as conn:
+                n = int(conn.execute(q, {"before": before_ts, "n": PRUNE_BATCH}).rowcount)
             deleted += n
             if n < PRUNE_BATCH:
                 return deleted
 
     def close(self) -> None:
-        self._writer.close()
-        self._reader.close()
+        self._db.close()
 
 
-def open_log(db_path: Path) -> EventLog:
-    """The event log beside ``db_path`` (created empty when missing)."""
-    return EventLog(events_path(db_path))
+def open_log(target: Settings | Path | str) -> EventLog:
+    """The event log of these settings (or beside this SQLite database path, or at this
+    PostgreSQL URL), its schema at this code's version."""
+    return EventLog(target)

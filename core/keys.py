@@ -13,10 +13,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-from core.db import Database
+from sqlalchemy import text
+
+from core.db import Database, DatabaseUnavailable, Watch
 from core.errors import InvalidInput, NotFound
+from core.state import open_part
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 KeyRole = Literal["service", "merchandiser", "admin"]
 KEY_ROLES: tuple[str, ...] = get_args(KeyRole)
@@ -24,17 +30,6 @@ PREFIX = "lbk_"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Look-ups remembered at most (made-up keys included), then forgotten all at once.
 KNOWN_MAX = 10_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE,
-    hint TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -53,11 +48,19 @@ def digest(key: str) -> str:
 
 
 class KeyStore:
-    """Keys in the SQLite file beside preferences; every write is durable before it returns."""
+    """Keys in the main part of the state (beside preferences); every write is durable before
+    it returns, and seen by every process at its next look-up."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = Database(path, _SCHEMA)
+    def __init__(self, target: Settings | Path | str) -> None:
+        self._db = open_part(target, "main")
+        self._watch = Watch(self._db, "keys")
         self._known: dict[str, ApiKey | None] = {}
+        self.database = self._db.name
+
+    @property
+    def db(self) -> Database:
+        """The database this store lives in."""
+        return self._db
 
     def create(self, role: str, name: str) -> tuple[ApiKey, str]:
         """A new key for ``role`` named ``name``: its record and the key (shown only now)."""
@@ -70,59 +73,85 @@ class KeyStore:
         key = PREFIX + secrets.token_urlsafe(32)
         hint = key[: len(PREFIX) + 4]
         record = ApiKey(name, role, hint, datetime.now(UTC).isoformat())  # type: ignore[arg-type]
-        with self._db.transaction() as conn:
-            if conn.execute("SELECT 1 FROM api_keys WHERE name = ?", (name,)).fetchone():
+        with self._db.write() as conn:
+            if conn.execute(text("SELECT 1 FROM api_keys WHERE name = :n"), {"n": name}).first():
                 raise InvalidInput("name", f"a key named {name!r} exists (names are never reused)")
             conn.execute(
-                "INSERT INTO api_keys (name, role, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)",
-                (name, role, digest(key), record.hint, record.created_at),
+                text(
+                    "INSERT INTO api_keys (name, role, hash, hint, created_at) "
+                    "VALUES (:name, :role, :hash, :hint, :at)"
+                ),
+                {
+                    "name": name,
+                    "role": role,
+                    "hash": digest(key),
+                    "hint": hint,
+                    "at": record.created_at,
+                },
             )
-            self._known.clear()
+            self._db.bump(conn, "keys")
+        self._known.clear()
         return record, key
 
     def list(self) -> list[ApiKey]:
-        with self._db.connection() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
-                "SELECT name, role, hint, created_at, revoked_at FROM api_keys ORDER BY created_at"
-            ).fetchall()
+                text(
+                    "SELECT name, role, hint, created_at, revoked_at FROM api_keys "
+                    "ORDER BY created_at"
+                )
+            ).all()
         return [ApiKey(*row) for row in rows]
 
     def revoke(self, name: str) -> ApiKey:
         """Revoke the key named ``name`` at once, for every API process."""
         now = datetime.now(UTC).isoformat()
-        with self._db.transaction() as conn:
+        with self._db.write() as conn:
             row = conn.execute(
-                "SELECT name, role, hint, created_at, revoked_at FROM api_keys WHERE name = ?",
-                (name,),
-            ).fetchone()
+                text(
+                    "SELECT name, role, hint, created_at, revoked_at FROM api_keys WHERE name = :n"
+                ),
+                {"n": name},
+            ).first()
             if row is None:
                 raise NotFound("API key", name)
             if row[4] is None:
-                conn.execute("UPDATE api_keys SET revoked_at = ? WHERE name = ?", (now, name))
-            self._known.clear()
+                revoke = text("UPDATE api_keys SET revoked_at = :at WHERE name = :n")
+                conn.execute(revoke, {"at": now, "n": name})
+                self._db.bump(conn, "keys")
+        self._known.clear()
         name_, role, hint, created_at, revoked_at = row
         return ApiKey(name_, role, hint, created_at, revoked_at or now)
 
     def lookup(self, key: str) -> ApiKey | None:
         """The live key ``key`` is, or None (unknown or revoked).
 
-        Answers are remembered until the database changes: SQLite's ``data_version`` moves
-        when another connection (another API process, the command line) commits, so a
-        revocation anywhere holds from the next request on; this store's own writes clear
-        the memory themselves."""
+        Answers are remembered until the keys change: every key write (any API process on any
+        host, the command line) bumps the keys' version, which each look-up reads first, so
+        a revocation anywhere holds from the next request on."""
         if not key.startswith(PREFIX):
             return None
         h = digest(key)
-        if self._db.changed_elsewhere() or len(self._known) >= KNOWN_MAX:
+        try:
+            changed = self._watch.changed()
+        except DatabaseUnavailable:
+            # No key can be created or revoked while the database is down: one known
+            # before the outage is still what it was; any other cannot be checked.
+            if h in self._known:
+                return self._known[h]
+            raise
+        if changed or len(self._known) >= KNOWN_MAX:
             self._known.clear()
         if h in self._known:
             return self._known[h]
-        with self._db.connection() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
-                "SELECT name, role, hint, created_at FROM api_keys "
-                "WHERE hash = ? AND revoked_at IS NULL",
-                (h,),
-            ).fetchone()
+                text(
+                    "SELECT name, role, hint, created_at FROM api_keys "
+                    "WHERE hash = :h AND revoked_at IS NULL"
+                ),
+                {"h": h},
+            ).first()
         found = None if row is None else ApiKey(*row)
         self._known[h] = found
         return found

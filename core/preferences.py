@@ -1,26 +1,23 @@
-"""Customers' preferences: the model the feed reads, and its SQLite (WAL) store, the source of
-truth for what users write."""
+"""Customers' preferences: the model the feed reads, and its store (the main part of the state:
+SQLite or PostgreSQL), the source of truth for what users write."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import text
 
-from core.db import Database
+from core.db import Watch
+from core.state import open_part
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 Text = Annotated[str, StringConstraints(max_length=100)]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS preferences (
-    customer_id TEXT PRIMARY KEY,
-    body TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
 
 
 class Preferences(BaseModel):
@@ -35,18 +32,20 @@ class Preferences(BaseModel):
 
 
 class PreferenceStore:
-    """Every write is committed (synchronous=FULL) before the API answers, so a 200 survives
-    a kill of the process."""
+    """Every write is committed durably before the API answers, so a 200 survives a kill of
+    the process."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = Database(path, _SCHEMA)
+    def __init__(self, target: Settings | Path | str) -> None:
+        self._db = open_part(target, "main")
+        self._watch = Watch(self._db, "preferences")
 
     def get(self, customer_id: str) -> tuple[Preferences, str] | None:
         """The customer's saved preferences and when they were saved, or None."""
-        with self._db.connection() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
-                "SELECT body, updated_at FROM preferences WHERE customer_id = ?", (customer_id,)
-            ).fetchone()
+                text("SELECT body, updated_at FROM preferences WHERE customer_id = :c"),
+                {"c": customer_id},
+            ).first()
         if row is None:
             return None
         return Preferences.model_validate_json(row[0]), str(row[1])
@@ -55,19 +54,22 @@ class PreferenceStore:
         """Save (replace) the customer's preferences; answers when, once committed."""
         now = datetime.now(UTC).isoformat()
         body = json.dumps(prefs.model_dump())
-        with self._db.connection() as conn:
+        with self._db.write() as conn:
             conn.execute(
-                "INSERT INTO preferences (customer_id, body, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(customer_id) DO UPDATE SET body = excluded.body, "
-                "updated_at = excluded.updated_at",
-                (customer_id, body, now),
+                text(
+                    "INSERT INTO preferences (customer_id, body, updated_at) "
+                    "VALUES (:c, :body, :at) ON CONFLICT (customer_id) DO UPDATE SET "
+                    "body = excluded.body, updated_at = excluded.updated_at"
+                ),
+                {"c": customer_id, "body": body, "at": now},
             )
+            self._db.bump(conn, "preferences")
         return now
 
     def changed_elsewhere(self) -> bool:
-        """Whether another process saved preferences (or wrote to the file) since last asked:
+        """Whether preferences were saved (by any process, on any host) since last asked:
         answers cached here that depend on preferences are then stale."""
-        return self._db.changed_elsewhere()
+        return self._watch.changed()
 
     def close(self) -> None:
         self._db.close()

@@ -9,14 +9,17 @@ so no single customer, and no service key gone wrong, can push an article up tre
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 from collections import Counter
 from datetime import UTC, datetime
 
+from core.db import DatabaseUnavailable
 from core.events import EventLog
 
 #: Trending's windows, in days.
 WINDOWS = (7, 30)
+log = logging.getLogger(__name__)
 DAY_S = 86400.0
 
 
@@ -54,7 +57,11 @@ class PurchaseCounts:
                 self._heaps = {w: [] for w in WINDOWS}
                 self._counts = {w: Counter() for w in WINDOWS}
                 self._days = {}
-            self._read(now)
+            try:
+                self._read(now)
+            except DatabaseUnavailable:
+                # Serve what was read before: trending answers while the database is down.
+                log.warning("trending: the event log is unavailable, serving the counts held")
             self._prune(now)
             return dict(self._counts[window_days])
 

@@ -182,6 +182,11 @@ class Settings(BaseSettings):
         None, description="reusable text and image vectors; default <index_dir>/cache"
     )
     db_path: Path = Path("var/lookbook.db")
+    database_url: str = Field(
+        "",
+        description="postgresql://user:pass@host:5432/lookbook: the state every host shares "
+        "(unset: the SQLite files beside db_path)",
+    )
     qdrant_url: str = ""
     qdrant_api_key: str = ""
     secret_key: str = Field(DEMO_SECRET, min_length=32)
@@ -214,6 +219,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
+        if self.database_url and not self.database_url.startswith(
+            ("postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
+            raise ValueError(
+                "LOOKBOOK_DATABASE_URL must be a postgresql:// URL "
+                "(postgresql://user:pass@host:5432/lookbook); unset it for the SQLite files"
+            )
         if self.qdrant_api_key and not self.qdrant_url:
             raise ValueError(
                 "LOOKBOOK_QDRANT_API_KEY is set but LOOKBOOK_QDRANT_URL is empty: "

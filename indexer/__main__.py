@@ -72,7 +72,7 @@ def _events(args: argparse.Namespace) -> int:
     from indexer.export import export_to
 
     settings = get_settings()
-    n = export_to(settings.db_path, args.out, args.since, settings.shop.price_multiplier)
+    n = export_to(settings, args.out, args.since, settings.shop.price_multiplier)
     print(f"{n:,} purchases exported", file=sys.stderr)
     return 0
 

@@ -182,7 +182,7 @@ def apply_file(
     """Log the valid changes of a feed file, reject the others with their line numbers."""
     start = time.perf_counter()
     rejects_path = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
-    changes = open_changes(settings.db_path)
+    changes = open_changes(settings)
     summary = ApplySummary(rejects_path=str(rejects_path))
     pending: list[tuple[str, Op, dict[str, Any]]] = []
 
@@ -288,7 +288,7 @@ def compact(settings: Settings, data_dir: Path) -> CompactSummary:
     clear them from the log, and remove the uploaded photos nothing names any more
     (`indexer.servable`). Later changes stay in the log, and the next build reads them."""
     start = time.perf_counter()
-    changes = open_changes(settings.db_path)
+    changes = open_changes(settings)
     uploads = uploads_dir(settings.db_path)
     try:
         # Under the lock no build is running (one holds it until it is published), so every
@@ -297,10 +297,13 @@ def compact(settings: Settings, data_dir: Path) -> CompactSummary:
             servable = servable_versions(settings)
             upto = servable.floor()
             logged = changes.since(0, upto)
+            changes.fetch_uploads(logged, uploads)  # photos taken on another host
             states = fold(logged)
             added, deleted, images = _fold_into(data_dir, states, uploads)
             changes.clear_upto(upto)
-            removed = remove_unused_photos(uploads, changes.since(upto), servable)
+            gone = remove_unused_photos(uploads, changes.since(upto), servable)
+            changes.drop_uploads(gone)
+            removed = len(gone)
     finally:
         changes.close()
     if servable.held_by():

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.events import EventLog, open_log
+from core.settings import Settings
 
 HEADER = ("t_dat", "customer_id", "article_id", "price", "sales_channel_id")
 
@@ -34,10 +35,10 @@ def export_purchases(
 
 
 def export_to(
-    db_path: Path, out_path: Path | None, since: date | None, price_multiplier: float
+    settings: Settings, out_path: Path | None, since: date | None, price_multiplier: float
 ) -> int:
-    """`export_purchases` from the log beside ``db_path`` to a file (or stdout)."""
-    events = open_log(db_path)
+    """`export_purchases` from the settings' event log to a file (or stdout)."""
+    events = open_log(settings)
     try:
         if out_path is None:
             return export_purchases(events, sys.stdout, since, price_multiplier)

@@ -73,25 +73,25 @@ def servable_versions(settings: Settings) -> Servable:
 
 def remove_unused_photos(
     uploads: Path, logged: Iterable[Change], servable: Servable, now: float | None = None
-) -> int:
+) -> list[str]:
     """Remove the uploaded photos that no change in ``logged`` (what the log keeps) and no
-    servable version names, written more than `UPLOAD_GRACE_S` ago; answers how many."""
+    servable version names, written more than `UPLOAD_GRACE_S` ago; answers their paths."""
     needed = {str(c.fields["image"]) for c in logged if "image" in c.fields}
     for version, manifest in servable.manifests.items():
         names = manifest.get("uploads")
         if names is None:
             log.info("version %s does not list its photos: every upload is kept", version)
-            return 0
+            return []
         needed.update(str(n) for n in names)
     return _remove_except(uploads, needed, (now or time.time()) - UPLOAD_GRACE_S)
 
 
-def _remove_except(uploads: Path, needed: set[str], before: float) -> int:
-    removed = 0
+def _remove_except(uploads: Path, needed: set[str], before: float) -> list[str]:
+    removed: list[str] = []
     for path in sorted(uploads.rglob("*")) if uploads.is_dir() else ():
         rel = path.relative_to(uploads).as_posix()
         if path.is_file() and rel not in needed and path.stat().st_mtime < before:
             path.unlink()
-            removed += 1
+            removed.append(rel)
             log.info("removed the uploaded photo %s: nothing names it any more", rel)
     return removed

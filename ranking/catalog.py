@@ -33,7 +33,8 @@ import json
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -300,9 +301,14 @@ def apply_changes(
     settings: Settings,
     uploads: Path,
     now: float | None = None,
+    exclusive: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> Any:
     """``snap`` with ``changes`` applied (a new snapshot; ``snap`` stays as it was for the
     requests still reading it, though its engine sees the changes too).
+
+    ``exclusive``: the engine is shared (a Qdrant server): its writes are planned again and
+    made under this lock (`ChangeLog.exclusive_apply`), so another process that wrote them
+    meanwhile is not written after, and one that died part-way is completed.
 
     The changes an article could not take are set aside (``held``) and tried again with them
     when a new change of that article comes, or once their wait (``now``: monotonic) is over."""
@@ -315,7 +321,12 @@ def apply_changes(
         return snap
     start = time.perf_counter()
     plan = plan_changes(snap, run, settings, uploads)
-    if plan.store:
+    if plan.store and exclusive is not None:
+        with exclusive():
+            plan = plan_changes(snap, run, settings, uploads)  # what is still to write
+            if plan.store:
+                snap.reader.apply("articles", plan.store)
+    elif plan.store:
         snap.reader.apply("articles", plan.store)
     columns = snap.columns
     if plan.new or plan.removed:

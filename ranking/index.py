@@ -182,6 +182,7 @@ class LiveIndex:
         self._text_encoders: dict[tuple[str, str], TextEncoder] = {}
         self._reindexing: threading.Thread | None = None
         self._refresh_lock = threading.Lock()
+        self._db_warned = -float("inf")
         self._refreshing: threading.Thread | None = None
         self._reindexed_at = -float("inf")
         #: Fresh, indexed copies swapped in so far (the live catalog's re-index).
@@ -278,14 +279,23 @@ class LiveIndex:
         snap = self._current
         if snap is None or self.changes is None:
             return
-        if self.changes.high_water() <= snap.catalog_seq and not retry_due(
-            snap.held, time.monotonic()
-        ):
+        uploads = uploads_dir(self.settings.db_path)
+        try:
+            high = self.changes.high_water()
+            changes = self.changes.since(snap.catalog_seq) if high > snap.catalog_seq else []
+            held = [c for h in snap.held.values() for c in h.changes]
+            self.changes.fetch_uploads([*changes, *held], uploads)  # taken on another host
+        except DatabaseUnavailable as exc:
+            # Serve the catalog in hand; the changes apply once the database answers again.
+            if time.monotonic() - self._db_warned > 10:
+                self._db_warned = time.monotonic()
+                log.warning("catalog changes not read, the database is unavailable: %s", exc)
+            return
+        if not changes and not retry_due(snap.held, time.monotonic()):
             self._maybe_reindex(snap)  # a failed re-index is tried again without new changes
             return
-        changes = self.changes.since(snap.catalog_seq)
-        uploads = uploads_dir(self.settings.db_path)
-        self._current = apply_changes(snap, changes, self.settings, uploads)
+        exclusive = self.changes.exclusive_apply if self.store.shared else None
+        self._current = apply_changes(snap, changes, self.settings, uploads, exclusive=exclusive)
         self._maybe_reindex(self._current)
 
     def _maybe_reindex(self, snap: Snapshot) -> None:
@@ -401,7 +411,9 @@ class LiveIndex:
         if self.changes is not None:
             # Serve the new version with the changes logged since its build, never without.
             changes = self.changes.since(snap.catalog_seq)
-            snap = apply_changes(snap, changes, self.settings, uploads_dir(self.settings.db_path))
+            uploads = uploads_dir(self.settings.db_path)
+            self.changes.fetch_uploads(changes, uploads)
+            snap = apply_changes(snap, changes, self.settings, uploads)
         if self._previous is not None:
             self._previous.reader.close()
         self._previous, self._current = self._current, snap

@@ -116,3 +116,39 @@ def service(tiny_settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     _, key = keys.create("service", "tests-service")
     keys.close()
     return {"X-API-Key": key}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """One throwaway PostgreSQL server for the session (`tests.pg`); each test that needs it
+    takes a fresh database of its own (`Cluster.new_database`)."""
+    from tests.pg import Cluster
+
+    cluster = Cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+def pg_database(cluster: Any) -> str:
+    """A fresh PostgreSQL database at this code's schema (as `python -m api db upgrade`)."""
+    from core.db import PARTS, Database
+    from core.state import upgrade
+
+    url: str = cluster.new_database()
+    db = Database.open(url)
+    try:
+        upgrade(db, PARTS)
+    finally:
+        db.close()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store-level test keeps its state, once per backend: the SQLite database path
+    (its parts' files beside it) or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "lookbook.db"
+    return pg_database(request.getfixturevalue("pg_cluster"))

@@ -149,7 +149,9 @@ async def put_image(
         tmp.replace(path)  # whole before the change that names it is logged
         assert index.changes is not None
         (seq,) = index.changes.append(
-            [(article_id, "patch", {"image": str(rel)})], principal.key_name or principal.role
+            [(article_id, "patch", {"image": str(rel)})],
+            principal.key_name or principal.role,
+            uploads={str(rel): jpeg},  # every host writes it from the database when it lacks it
         )
         index.catch_up()
         return seq

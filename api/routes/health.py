@@ -11,8 +11,9 @@ from fastapi.responses import FileResponse, Response
 
 from api.deps import SettingsDep, SnapshotDep
 from api.placeholder import placeholder_jpeg
-from api.schemas import Health, Ready
+from api.schemas import DatabaseHealth, Health, Ready
 from core.catalog import point_id
+from core.state import health
 from ranking.catalog import image_of, uploads_dir
 
 router = APIRouter(tags=["health"])
@@ -36,6 +37,18 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
         catalog_seq=snap.catalog_seq,
         articles_served=len(snap.columns),
         catalog_failed=sum(len(h.changes) for h in snap.held.values()),
+        database=_database(request),
+    )
+
+
+def _database(request: Request) -> DatabaseHealth:
+    app = request.app.state
+    found = health({"main": app.keys.db, "events": app.events.db, "limits": app.access.limiter.db})
+    return DatabaseHealth(
+        backend=found.backend,  # type: ignore[arg-type]
+        reachable=found.reachable,
+        schema_=found.schema,  # type: ignore[arg-type]
+        revisions=found.revisions,
     )
 
 

@@ -11,6 +11,7 @@ from api.filters import list_filters
 from api.present import item, ranked_list
 from api.schemas import ArticleList
 from core.catalog import point_id
+from core.db import DatabaseUnavailable
 from core.errors import InvalidInput
 from ranking import browse as browsing
 from ranking.feed import feed
@@ -33,7 +34,10 @@ def get_recommendations(
 ) -> ArticleList:
     """The customer's personal feed with the score parts and a reason per item (their own
     token or a service key); their events since the last build count at once."""
-    saved = prefs_store.get(customer_id)
+    try:
+        saved = prefs_store.get(customer_id)
+    except DatabaseUnavailable:
+        saved = None  # the feed answers from the index while the database is down
     prefs = saved[0] if saved else None
     ranked, reasons = feed(
         snap,

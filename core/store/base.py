@@ -246,6 +246,10 @@ def check_counts(counts: Mapping[str, int], expected: Mapping[str, int] | None) 
 class Store(ABC):
     """The versions of one index and the way to publish a new one."""
 
+    #: Whether every API process (every host) serves the same engine: a catalog change is
+    #: then written to it once, by one applier at a time (`ChangeLog.exclusive_apply`).
+    shared: bool = False
+
     @abstractmethod
     def new_writer(self, version: str) -> StoreWriter:
         """Start writing a new version (left unpublished until `publish`)."""

@@ -124,6 +124,8 @@ class ServerWriter(StoreWriter):
 class ServerStore(Store):
     """Versions as collections on one Qdrant deployment; aliases name the published one."""
 
+    shared = True
+
     def __init__(
         self, client: QdrantClient, settings: QdrantSettings, *, owns_client: bool = False
     ) -> None:

@@ -61,7 +61,9 @@ def with_catalog_changes(
 ) -> tuple[Dataset, CatalogFolded]:
     """``ds`` with the data folder's shop file (what `indexer compact` folded) and the
     catalog's changes up to ``upto_seq`` applied (see the module)."""
-    states = fold(changes.since(0, upto_seq))
+    logged = changes.since(0, upto_seq)
+    changes.fetch_uploads(logged, uploads)  # photos taken on another host
+    states = fold(logged)
     arts = ds.articles.copy()
     for column, default in SHOP_DEFAULTS.items():
         arts[column] = pd.Series([default] * len(arts), index=arts.index)

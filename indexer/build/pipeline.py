@@ -149,8 +149,8 @@ def _load(
     """The data folder with the logs applied: what the log holds now is this version's; later
     events and catalog changes are applied on top of it by the API (by sequence number), so
     none is missed or counted twice."""
-    events = open_log(settings.db_path)
-    changes = open_changes(settings.db_path)
+    events = open_log(settings)
+    changes = open_changes(settings)
     try:
         upto = events.high_water()
         catalog_upto = changes.high_water()

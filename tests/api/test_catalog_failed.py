@@ -4,10 +4,7 @@ the file is back (retried with a growing wait) or when a new change fixes it (a 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from ranking.catalog import upload_relpath
 from ranking.catalog_held import RETRY_FIRST_S
 from ranking.index import LiveIndex
 from tests.conftest import scratch_settings
+from tests.hosts import start_api, stop_all, until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,55 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _photo(world: Path, article_id: str) -> Path:
     return world / "images" / article_id[:3] / f"{article_id}.jpg"
-
-
-def _start(settings: Any, world: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """One `python -m api serve` process on a private copy of the Edge version, answering /ready
-    within 60 s of answering /health (a process that never gets ready fails the test)."""
-    env = {
-        **os.environ,
-        "LOOKBOOK_INDEX_DIR": str(settings.index_dir),
-        "LOOKBOOK_DATA_DIR": str(world),
-        "LOOKBOOK_DB_PATH": str(settings.db_path),
-        "LOOKBOOK_AUTH__MODE": "demo",
-        "LOOKBOOK_PRIVATE_INDEX": "true",
-        "HF_HUB_OFFLINE": "1",
-    }
-    cmd = [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", "1"]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base, healthy = f"http://127.0.0.1:{port}", None
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the API process ended:\n{log.read_text()[-3000:]}"
-        try:
-            if httpx.get(f"{base}/ready", timeout=10).status_code == 200:
-                return proc
-            healthy = healthy or time.monotonic()
-            assert time.monotonic() - healthy < 60, f"never ready:\n{log.read_text()[-3000:]}"
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise TimeoutError(log.read_text()[-3000:])
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def _until(check: Any, what: str, timeout_s: float = 2.0) -> None:
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < timeout_s, what
-        time.sleep(0.02)
 
 
 def test_a_change_whose_photo_is_gone_is_set_aside_and_every_other_change_applies(
@@ -101,20 +50,23 @@ def test_a_change_whose_photo_is_gone_is_set_aside_and_every_other_change_applie
     one, two = (f"http://127.0.0.1:{p}" for p in ports)
     logs = [tmp_path / f"api-{i}.log" for i in range(2)]
 
-    procs = [_start(settings, tiny_world, p, log) for p, log in zip(ports, logs, strict=True)]
+    procs = [start_api(settings, tiny_world, p, log) for p, log in zip(ports, logs, strict=True)]
     try:
         own_photo = httpx.get(f"{one}/images/{aid}.jpg").content
         files = {"file": ("p.jpg", _photo(tiny_world, model).read_bytes(), "image/jpeg")}
         r = httpx.put(f"{one}/admin/articles/{aid}/image", files=files, headers=merch)
         assert r.status_code == 200, r.text
         seq = r.json()["seq"]
-        _until(lambda: httpx.get(f"{two}/ready").json()["catalog_seq"] == seq, "not applied")
+        until(lambda: httpx.get(f"{two}/ready").json()["catalog_seq"] == seq, "not applied")
     finally:
-        _stop(procs)
+        stop_all(procs)
     (upload,) = uploads_dir(settings.db_path).rglob("*.jpg")
-    upload.unlink()
+    upload.unlink()  # gone from the disk and from the database (which every host fetches from)
+    log = open_changes(settings.db_path)
+    assert log.drop_uploads([upload.relative_to(uploads_dir(settings.db_path)).as_posix()]) == 1
+    log.close()
 
-    procs = [_start(settings, tiny_world, p, log) for p, log in zip(ports, logs, strict=True)]
+    procs = [start_api(settings, tiny_world, p, log) for p, log in zip(ports, logs, strict=True)]
     try:
         for base in (one, two):
             ready = httpx.get(f"{base}/ready").json()
@@ -138,7 +90,7 @@ def test_a_change_whose_photo_is_gone_is_set_aside_and_every_other_change_applie
             assert r.status_code == 200, r.text
             last = r.json()["seq"]
         for base in (one, two):
-            _until(lambda b=base: httpx.get(f"{b}/ready").json()["catalog_seq"] == last, base)
+            until(lambda b=base: httpx.get(f"{b}/ready").json()["catalog_seq"] == last, base)
             for a, price in prices.items():
                 assert httpx.get(f"{base}/articles/{a}").json()["price"] == price
             assert httpx.get(f"{base}/ready").json()["catalog_failed"] == 1
@@ -148,11 +100,11 @@ def test_a_change_whose_photo_is_gone_is_set_aside_and_every_other_change_applie
         files = {"file": ("p.jpg", new_photo, "image/jpeg")}
         assert httpx.put(f"{two}/admin/articles/{aid}/image", files=files, headers=merch).is_success
         for base in (one, two):
-            _until(lambda b=base: httpx.get(f"{b}/ready").json()["catalog_failed"] == 0, base)
+            until(lambda b=base: httpx.get(f"{b}/ready").json()["catalog_failed"] == 0, base)
             assert httpx.get(f"{base}/images/{aid}.jpg").content == new_photo
             assert httpx.get(f"{base}/admin/catalog/failed", headers=admin).json()["items"] == []
     finally:
-        _stop(procs)
+        stop_all(procs)
 
 
 def test_a_set_aside_change_is_retried_and_applies_once_its_photo_is_back(
@@ -178,14 +130,14 @@ def test_a_set_aside_change_is_retried_and_applies_once_its_photo_is_back(
         # Retried when due (not before), and failing again waits twice as long.
         assert index.catch_up().held[aid] == held or time.monotonic() >= held.retry_at
         tries = held.attempts + 1
-        _until(lambda: index.catch_up().held[aid].attempts == tries, "not retried", 20.0)
+        until(lambda: index.catch_up().held[aid].attempts == tries, "not retried", 20.0)
         again = index.catch_up().held[aid]
         assert again.retry_at - held.retry_at >= RETRY_FIRST_S * 2**held.attempts
 
         path = uploads_dir(settings.db_path) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(_photo(tiny_world, model), path)
-        _until(lambda: not index.catch_up().held, "not applied once the photo is back", 10.0)
+        until(lambda: not index.catch_up().held, "not applied once the photo is back", 10.0)
         snap = index.catch_up()
         assert snap.catalog_seq == seq + 1
         vectors = snap.vectors

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from core.catalog import point_id
-from core.events import Activity, Logged, open_log
+from core.events import Activity, Logged, events_path, open_log
 from core.keys import KeyStore
 from core.settings import LiveSettings
 from ranking.index import Snapshot
@@ -541,7 +541,7 @@ def test_the_api_prunes_old_views_and_audit_entries_by_the_retention_settings(
             )
 
     def kept() -> tuple[list[str], list[str]]:
-        with sqlite3.connect(log.path) as conn:
+        with sqlite3.connect(events_path(settings.db_path)) as conn:
             events = [r[0] for r in conn.execute("SELECT event_id FROM events ORDER BY seq")]
         with sqlite3.connect(settings.db_path) as conn:
             audit = [r[0] for r in conn.execute("SELECT path FROM audit ORDER BY id")]

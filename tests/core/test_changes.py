@@ -36,8 +36,8 @@ def test_a_put_after_patches_replaces_them() -> None:
     assert state[A] == ArticleState({"prod_name": "X"}, True, 2)
 
 
-def test_the_log_numbers_changes_and_reads_them_back(tmp_path: Path) -> None:
-    log = open_changes(tmp_path / "lookbook.db")
+def test_the_log_numbers_changes_and_reads_them_back(state: Path | str) -> None:
+    log = open_changes(state)
     assert log.high_water() == 0
     seqs = log.append([(A, "put", {"price": 20.0}), (B, "patch", {"in_stock": False})], "merch")
     assert seqs == [1, 2]
@@ -52,17 +52,16 @@ def test_the_log_numbers_changes_and_reads_them_back(tmp_path: Path) -> None:
     assert log.high_water() == 3  # the bad batch wrote nothing, its good change neither
     log.close()
     # Committed: another connection (another process) reads the same after a restart.
-    again = open_changes(tmp_path / "lookbook.db")
+    again = open_changes(state)
     assert again.high_water() == 3
     again.close()
 
 
-def test_changes_share_the_event_logs_file_without_touching_events(tmp_path: Path) -> None:
-    db = tmp_path / "lookbook.db"
-    events, changes = open_log(db), open_changes(db)
+def test_changes_share_the_event_logs_file_without_touching_events(state: Path | str) -> None:
+    events, changes = open_log(state), open_changes(state)
     events.append([Event("e1", "purchase", "ab" * 32, A, 1.0e9)])
     changes.append([(A, "patch", {"price": 1.0})], "merch")
-    assert events.path == changes.path
+    assert events.database == changes.database
     assert events.count() == 1 and events.high_water() == 1 and changes.high_water() == 1
     events.close()
     changes.close()

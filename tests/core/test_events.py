@@ -3,17 +3,18 @@ times, so every answer is known in advance."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from core.audit import AuditLog
 from core.events import Event, EventLog
 from core.sales import PurchaseCounts
+from core.state import open_part
 
 DAY = 86400.0
 #: Noon (UTC) of a fixed day: a day before and after are other days, an hour either way is not.
@@ -28,8 +29,8 @@ def _event(kind: str, customer: str, article: str, ts: float) -> Event:
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    log = EventLog(tmp_path / "events.db")
+def log(state: Path | str) -> Iterator[EventLog]:
+    log = EventLog(state)
     yield log
     log.close()
 
@@ -79,7 +80,9 @@ def test_expired_purchases_leave_every_window_whichever_is_asked(log: EventLog) 
     assert counts.held() == {"7d": 0, "30d": 0, "days": 0}
 
 
-def test_pruning_deletes_old_views_and_add_to_carts_never_purchases(log: EventLog) -> None:
+def test_pruning_deletes_old_views_and_add_to_carts_never_purchases(
+    log: EventLog, state: Path | str
+) -> None:
     rows = [
         (kind, age)
         for kind in ("view", "add_to_cart", "purchase")
@@ -87,22 +90,24 @@ def test_pruning_deletes_old_views_and_add_to_carts_never_purchases(log: EventLo
     ]
     log.append([_event(kind, A, X, T - age * DAY) for kind, age in rows])
     assert log.prune_views(before_ts=T - 90 * DAY) == 4
-    with sqlite3.connect(log.path) as conn:
-        kept = conn.execute("SELECT type, ts FROM events ORDER BY seq").fetchall()
+    with open_part(state, "events").read() as conn:
+        kept = [tuple(r) for r in conn.execute(text("SELECT type, ts FROM events ORDER BY seq"))]
     assert kept == [(kind, T - age * DAY) for kind, age in rows if kind == "purchase" or age < 90]
     assert log.prune_views(before_ts=T - 90 * DAY) == 0  # nothing left to prune
 
 
-def test_pruning_the_audit_trail_keeps_the_newer_entries(tmp_path: Path) -> None:
-    audit = AuditLog(tmp_path / "lookbook.db")
+def test_pruning_the_audit_trail_keeps_the_newer_entries(state: Path | str) -> None:
+    audit = AuditLog(state)
     now = datetime(2026, 3, 15, 12, tzinfo=UTC)
-    with sqlite3.connect(tmp_path / "lookbook.db") as conn:
+    with open_part(state, "main").write() as conn:
         for days, path in ((400, "/a"), (366, "/b"), (364, "/c"), (1, "/d")):
             at = (now - timedelta(days=days)).isoformat()
             conn.execute(
-                "INSERT INTO audit (at, key_name, role, method, path, status) "
-                "VALUES (?, 'k', 'service', 'PUT', ?, 200)",
-                (at, path),
+                text(
+                    "INSERT INTO audit (at, key_name, role, method, path, status) "
+                    "VALUES (:at, 'k', 'service', 'PUT', :p, 200)"
+                ),
+                {"at": at, "p": path},
             )
     assert audit.prune(before=now - timedelta(days=365)) == 2
     assert [e.path for e in audit.page()] == ["/d", "/c"]

@@ -1,30 +1,30 @@
 """API keys: stored only as a hash, revocation seen at once by every connection (process),
-names never reused; and the audit trail pages newest first."""
+names never reused; and the audit trail pages newest first. On both backends (`state`)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from core.audit import AuditLog
 from core.errors import InvalidInput, NotFound
 from core.keys import KeyStore, digest
+from core.state import open_part
 
 
-def test_only_a_hash_of_the_key_is_stored(tmp_path: Path) -> None:
-    db = tmp_path / "k.db"
-    record, key = KeyStore(db).create("merchandiser", "team-a")
+def test_only_a_hash_of_the_key_is_stored(state: Path | str) -> None:
+    record, key = KeyStore(state).create("merchandiser", "team-a")
     assert key.startswith("lbk_") and len(key) == 4 + 43 and key.startswith(record.hint)
-    dump = "\n".join(sqlite3.connect(db).iterdump())
+    with open_part(state, "main").read() as conn:
+        dump = "\n".join(str(tuple(r)) for r in conn.execute(text("SELECT * FROM api_keys")))
     assert key not in dump and key[len(record.hint) :] not in dump
     assert digest(key) in dump
 
 
-def test_a_revocation_holds_at_once_for_every_connection(tmp_path: Path) -> None:
-    db = tmp_path / "k.db"
-    mine, other = KeyStore(db), KeyStore(db)  # as two API processes
+def test_a_revocation_holds_at_once_for_every_connection(state: Path | str) -> None:
+    mine, other = KeyStore(state), KeyStore(state)  # as two API processes
     _, key = mine.create("service", "storefront")
     found = other.lookup(key)
     assert found is not None and (found.name, found.role) == ("storefront", "service")
@@ -37,8 +37,8 @@ def test_a_revocation_holds_at_once_for_every_connection(tmp_path: Path) -> None
     assert other.lookup(own) is None
 
 
-def test_made_up_keys_and_bad_input(tmp_path: Path) -> None:
-    keys = KeyStore(tmp_path / "k.db")
+def test_made_up_keys_and_bad_input(state: Path | str) -> None:
+    keys = KeyStore(state)
     keys.create("admin", "root")
     for made_up in ("", "lbk_", "lbk_" + "A" * 43, "Bearer x"):
         assert keys.lookup(made_up) is None
@@ -56,8 +56,8 @@ def test_made_up_keys_and_bad_input(tmp_path: Path) -> None:
     assert [(k.name, k.revoked_at is not None) for k in keys.list()] == [("root", True)]
 
 
-def test_the_audit_trail_pages_newest_first(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "k.db")
+def test_the_audit_trail_pages_newest_first(state: Path | str) -> None:
+    log = AuditLog(state)
     ids = [log.append("k", "admin", "POST", f"/p/{i}", 200 + i) for i in range(5)]
     first = log.page(limit=2)
     assert [e.path for e in first] == ["/p/4", "/p/3"]

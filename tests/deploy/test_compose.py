@@ -13,8 +13,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "QDRANT_API_KEY": "test-key", "LOOKBOOK_SECRET_KEY": "x" * 40}
-PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+\.\d+$")
+ENV = {
+    **os.environ,
+    "QDRANT_API_KEY": "test-key",
+    "LOOKBOOK_SECRET_KEY": "x" * 40,
+    "POSTGRES_PASSWORD": "pg-test-password",
+}
+#: A release tag (PostgreSQL's are major.minor: 15.10 is one exact release).
+PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?$")
 
 
 def _compose(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -91,24 +97,47 @@ def test_startup_order_follows_health(config: dict[str, Any]) -> None:
     assert front == "service_healthy"
 
 
+def test_the_replicas_share_postgresql_and_no_volume_but_the_index(config: dict[str, Any]) -> None:
+    """Issue 22: the state every replica (on any host) shares is PostgreSQL, whose schema a
+    one-shot `migrate` upgrades before the indexer and the API start."""
+    services = config["services"]
+    api, migrate = services["api"], services["migrate"]
+    url = api["environment"]["LOOKBOOK_DATABASE_URL"]
+    assert url.startswith("postgresql://lookbook:") and url.endswith("@postgres:5432/lookbook")
+    assert migrate["command"] == ["python", "-m", "api", "db", "upgrade"]
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("indexer", "api"):
+        after = services[name]["depends_on"]
+        chain = after.get("migrate") or services[next(iter(after))]["depends_on"]["migrate"]
+        assert chain["condition"] == "service_completed_successfully"
+    # Read-only inputs (the data, the published index), no shared state.
+    mounts = [v.split(":")[1:] for v in api["volumes"]]
+    assert mounts == [["/data", "ro"], ["/var/lib/lookbook/index", "ro"]]
+
+
 def test_env_example_names_every_secret_compose_requires() -> None:
     required = set(re.findall(r"\$\{(\w+):\?", (ROOT / "docker-compose.yml").read_text()))
     example = (ROOT / ".env.example").read_text()
     named = set(re.findall(r"^(\w+)=", example, flags=re.MULTILINE))
-    assert required == {"QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY"}
+    assert required == {"QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY", "POSTGRES_PASSWORD"}
     assert required <= named
 
 
 def test_env_example_once_filled_in_validates(tmp_path: Path) -> None:
     example = (ROOT / ".env.example").read_text()
     env = {
-        k: v for k, v in os.environ.items() if k not in ("QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QDRANT_API_KEY", "LOOKBOOK_SECRET_KEY", "POSTGRES_PASSWORD")
     }
     # As copied, every value still empty: compose says what to set.
     copied = tmp_path / "copied.env"
     copied.write_text(example)
     result = _compose("--env-file", str(copied), "config", "-q", env=env)
-    assert result.returncode != 0 and "set QDRANT_API_KEY in .env" in result.stderr
+    assert result.returncode != 0
+    assert re.search(
+        r"set (QDRANT_API_KEY|POSTGRES_PASSWORD|LOOKBOOK_SECRET_KEY) in \.env", result.stderr
+    )
     filled = tmp_path / "filled.env"
     filled.write_text(re.sub(r"^(\w+)=$", lambda m: f"{m[1]}={'x' * 40}", example, flags=re.M))
     result = _compose("--env-file", str(filled), "config", "-q", env=env)
