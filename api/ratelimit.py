@@ -29,8 +29,7 @@ from core.state import open_part
 
 #: One statement counts the hit and rolls the window forward (SET reads the old row);
 #: ``:exp``: when the window stops counting even as the previous one.
-_HIT = text(
-    """
+_HIT = """
 INSERT INTO rate_windows (key, win, count, previous, expires) VALUES (:key, :win, 1, 0, :exp)
 ON CONFLICT (key) DO UPDATE SET
     previous = CASE rate_windows.win WHEN :win THEN rate_windows.previous
@@ -40,8 +39,7 @@ ON CONFLICT (key) DO UPDATE SET
     expires = :exp
 RETURNING count, previous
 """
-)
-_UNHIT = text("UPDATE rate_windows SET count = count - 1 WHERE key = :key AND win = :win")
+_UNHIT = "UPDATE rate_windows SET count = count - 1 WHERE key = :key AND win = :win"
 _PRUNE = text("DELETE FROM rate_windows WHERE expires <= :now")
 #: A process deletes expired windows at most this often (one scan of the small table).
 PRUNE_EVERY_S = 60.0
@@ -118,12 +116,12 @@ class RateLimiter:
             self._pruned = now
             with self._db.write() as conn:
                 conn.execute(_PRUNE, {"now": now})
-        with self._db.read() as conn:  # each statement commits by itself
-            hit = {"key": key, "win": window, "exp": (window + 2) * period}
-            current, previous = conn.execute(_HIT, hit).one()
-            if previous * weight + current <= amount:
-                return None
-            conn.execute(_UNHIT, {"key": key, "win": window})  # refused ones are not counted
+        # Each statement commits by itself.
+        hit = {"key": key, "win": window, "exp": (window + 2) * period}
+        ((current, previous),) = self._db.rows(_HIT, hit)
+        if previous * weight + current <= amount:
+            return None
+        self._db.rows(_UNHIT, {"key": key, "win": window})  # refused ones are not counted
         return _retry_after(current - 1, previous, amount, period, now - window * period)
 
     def close(self) -> None:

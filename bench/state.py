@@ -143,7 +143,7 @@ def _backend(name: str, target: Path | str, args: argparse.Namespace) -> dict[st
             size = int(conn.execute(text("SELECT pg_total_relation_size('events')")).scalar_one())
     else:
         path = Path(db.url.removeprefix("sqlite:///"))
-        with db.write() as conn:
+        with db.read() as conn:  # outside a transaction: the checkpoint needs none open
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         size = path.stat().st_size
     out["bytes_per_event"] = size / have
@@ -202,7 +202,7 @@ def main() -> int:
     cluster = None
     url = args.database_url
     if not url:
-        cluster = Cluster(tmp / "pg")
+        cluster = Cluster()  # under /tmp of its own: the postgres user must reach it
         url = cluster.new_database()
     redis_proc, redis_url = (None, args.redis) if args.redis else _start_redis()
     try:

@@ -171,8 +171,8 @@ class ChangeLog:
 
     def high_water(self) -> int:
         """The newest sequence number (0: no change yet)."""
-        with self._db.read() as conn:
-            return int(conn.execute(text("SELECT MAX(seq) FROM catalog_changes")).scalar() or 0)
+        ((high,),) = self._db.rows("SELECT MAX(seq) FROM catalog_changes")
+        return int(high or 0)
 
     @contextmanager
     def exclusive_apply(self) -> Iterator[None]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -91,6 +91,7 @@ class Database:
         #: Two pools: reads in autocommit (no BEGIN/COMMIT round trips), writes in transactions.
         self._reads = make(url, durable, autocommit=True)
         self.engine = make(url, durable, autocommit=False)
+        self._statements: dict[str, tuple[str, list[str] | None]] = {}
 
     @classmethod
     def open(cls, url: str, *, durable: bool = True) -> Database:
@@ -118,6 +119,45 @@ class Database:
         with _unavailable_as_503(self), self._reads.connect() as conn:
             yield conn
 
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """One statement on a pooled driver connection, straight through the driver (the
+        per-request reads, and the rate limiter's one-statement hit): SQLAlchemy's execution
+        costs ~85 µs a statement on SQLite, the driver 5 µs, and a request makes several.
+        ``sql`` uses ``:name`` parameters (as `text`), translated once per driver; the
+        statement commits by itself (autocommit)."""
+        compiled, names = self._compiled(sql)
+        args: Any = dict(params or {})
+        if names is not None:
+            args = tuple(args[n] for n in names)
+        with _unavailable_as_503(self):
+            conn = self._reads.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(compiled, args)
+                found = cursor.fetchall() if cursor.description is not None else []
+            finally:
+                cursor.close()
+        except Exception as exc:
+            if self.postgres and _driver_unreachable(exc):
+                conn.invalidate()  # this connection is gone: the pool opens another
+                log.error("the database %s is unavailable: %s", self.name, exc)
+                raise DatabaseUnavailable(
+                    f"the database is unavailable ({type(exc).__name__})"
+                ) from exc
+            raise
+        finally:
+            conn.close()
+        return [tuple(r) for r in found]
+
+    def _compiled(self, sql: str) -> tuple[str, list[str] | None]:
+        found = self._statements.get(sql)
+        if found is None:
+            c = text(sql).compile(dialect=self._reads.dialect)
+            found = (str(c), list(c.positiontup) if c.positiontup is not None else None)
+            self._statements[sql] = found
+        return found
+
     @contextmanager
     def write(self, serial: str | None = None) -> Iterator[Connection]:
         """One transaction, committed (durably) when the block ends, rolled back if it raises.
@@ -144,7 +184,7 @@ class Database:
 
 
 _BUMP = text("UPDATE state_versions SET version = version + 1 WHERE name = :n")
-_VERSION = text("SELECT version FROM state_versions WHERE name = :n")
+_VERSION = "SELECT version FROM state_versions WHERE name = :n"
 
 
 class Watch:
@@ -158,8 +198,8 @@ class Watch:
         self._lock = threading.Lock()
 
     def changed(self) -> bool:
-        with self._db.read() as conn:
-            version = int(conn.execute(_VERSION, {"n": self._name}).scalar() or 0)
+        ((found,),) = self._db.rows(_VERSION, {"n": self._name})
+        version = int(found)
         with self._lock:
             changed, self._seen = version != self._seen, version
         return changed
@@ -179,17 +219,19 @@ def _unavailable_as_503(db: Database) -> Iterator[None]:
 
 def _unreachable(exc: DBAPIError) -> bool:
     """Whether an error means the server is gone or refusing, rather than a bad statement."""
-    if exc.connection_invalidated:
-        return True
-    orig = exc.orig
-    module = type(orig).__module__ or ""
-    if module.startswith("psycopg"):
-        import psycopg
+    return bool(exc.connection_invalidated) or (
+        exc.orig is not None and _driver_unreachable(exc.orig)
+    )
 
-        return isinstance(orig, psycopg.OperationalError) and not isinstance(
-            orig, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable
-        )
-    return False
+
+def _driver_unreachable(orig: BaseException) -> bool:
+    if not (type(orig).__module__ or "").startswith("psycopg"):
+        return False
+    import psycopg
+
+    return isinstance(orig, psycopg.OperationalError) and not isinstance(
+        orig, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable
+    )
 
 
 def _sqlite_engine(url: str, durable: bool, autocommit: bool) -> Engine:

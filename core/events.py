@@ -103,15 +103,16 @@ class Purchase:
     sales_channel_id: int | None
 
 
-_BOUGHT = text(
-    "SELECT seq, type, article_id, ts, price FROM events "
-    "WHERE customer_id = :c AND type = 'purchase' AND seq > :after ORDER BY seq"
-)
-_SEEN = text(
+#: A customer's purchases after a seq and newest views, in one round trip (the feed's read).
+_ACTIVITY = (
+    "SELECT 0, seq, type, article_id, ts, price FROM events "
+    "WHERE customer_id = :c AND type = 'purchase' AND seq > :after "
+    "UNION ALL SELECT 1, seq, type, article_id, ts, price FROM ("
     "SELECT seq, type, article_id, ts, price FROM events "
     "WHERE customer_id = :c AND type IN ('view', 'add_to_cart') ORDER BY seq DESC LIMIT :n"
+    ") AS recent"
 )
-_LAST = text("SELECT MAX(seq) FROM events WHERE customer_id = :c")
+_LAST = "SELECT MAX(seq) FROM events WHERE customer_id = :c"
 
 
 class EventLog:
@@ -159,26 +160,25 @@ class EventLog:
     def activity(self, customer_id: str, after_seq: int, views: int) -> Activity:
         """The customer's purchases logged after ``after_seq`` and their newest ``views``
         views and add-to-carts (whenever logged: no build folds those in)."""
-        with self._db.read() as conn:
-            bought = conn.execute(_BOUGHT, {"c": customer_id, "after": after_seq}).all()
-            seen = conn.execute(_SEEN, {"c": customer_id, "n": views}).all()
-        return Activity([Logged(*r) for r in bought], [Logged(*r) for r in seen])
+        rows = self._db.rows(_ACTIVITY, {"c": customer_id, "after": after_seq, "n": views})
+        bought = sorted((Logged(*r[1:]) for r in rows if r[0] == 0), key=lambda e: e.seq)
+        seen = sorted((Logged(*r[1:]) for r in rows if r[0] == 1), key=lambda e: -e.seq)
+        return Activity(bought, seen)
 
     def last_seq(self, customer_id: str) -> int:
         """The sequence number of the customer's newest event (0: none)."""
-        with self._db.read() as conn:
-            return int(conn.execute(_LAST, {"c": customer_id}).scalar() or 0)
+        ((last,),) = self._db.rows(_LAST, {"c": customer_id})
+        return int(last or 0)
 
     def high_water(self) -> int:
         """The newest sequence number in the log (0: empty)."""
-        with self._db.read() as conn:
-            return int(conn.execute(text("SELECT MAX(seq) FROM events")).scalar() or 0)
+        ((high,),) = self._db.rows("SELECT MAX(seq) FROM events")
+        return int(high or 0)
 
     def last_purchase(self) -> int:
         """The sequence number of the newest purchase (0: none)."""
-        with self._db.read() as conn:
-            q = text("SELECT MAX(seq) FROM events WHERE type = 'purchase'")
-            return int(conn.execute(q).scalar() or 0)
+        ((last,),) = self._db.rows("SELECT MAX(seq) FROM events WHERE type = 'purchase'")
+        return int(last or 0)
 
     def count(self) -> int:
         with self._db.read() as conn:

@@ -144,15 +144,12 @@ class KeyStore:
             self._known.clear()
         if h in self._known:
             return self._known[h]
-        with self._db.read() as conn:
-            row = conn.execute(
-                text(
-                    "SELECT name, role, hint, created_at FROM api_keys "
-                    "WHERE hash = :h AND revoked_at IS NULL"
-                ),
-                {"h": h},
-            ).first()
-        found = None if row is None else ApiKey(*row)
+        rows = self._db.rows(
+            "SELECT name, role, hint, created_at FROM api_keys "
+            "WHERE hash = :h AND revoked_at IS NULL",
+            {"h": h},
+        )
+        found = ApiKey(*rows[0]) if rows else None
         self._known[h] = found
         return found
 

@@ -41,13 +41,12 @@ class PreferenceStore:
 
     def get(self, customer_id: str) -> tuple[Preferences, str] | None:
         """The customer's saved preferences and when they were saved, or None."""
-        with self._db.read() as conn:
-            row = conn.execute(
-                text("SELECT body, updated_at FROM preferences WHERE customer_id = :c"),
-                {"c": customer_id},
-            ).first()
-        if row is None:
+        rows = self._db.rows(
+            "SELECT body, updated_at FROM preferences WHERE customer_id = :c", {"c": customer_id}
+        )
+        if not rows:
             return None
+        row = rows[0]
         return Preferences.model_validate_json(row[0]), str(row[1])
 
     def put(self, customer_id: str, prefs: Preferences) -> str:

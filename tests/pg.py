@@ -44,7 +44,9 @@ def _alive(pid: int) -> bool:
 
 
 class Cluster:
-    """One PostgreSQL server on 127.0.0.1:<port>, trust authentication (loopback only)."""
+    """One PostgreSQL server on 127.0.0.1:<port>, trust authentication (loopback only). Its
+    folder (``root``, default a new one under the temporary folder) must be reachable by the
+    `postgres` user when run as root: pytest's own tmp_path is not."""
 
     def __init__(self, root: Path | None = None) -> None:
         bin_dir = server_bin()

@@ -113,3 +113,16 @@ def test_pruning_the_audit_trail_keeps_the_newer_entries(state: Path | str) -> N
     assert [e.path for e in audit.page()] == ["/d", "/c"]
     assert audit.prune(before=now - timedelta(days=365)) == 0
     audit.close()
+
+
+def test_activity_is_the_purchases_after_a_seq_and_the_newest_views(log: EventLog) -> None:
+    """One round trip answers both (a feed's read), on either backend."""
+    log.append([_event("purchase", A, X, T + i) for i in range(3)])  # seqs 1-3
+    log.append([_event(k, A, Y, T + 10 + i) for i, k in enumerate(["view", "add_to_cart"] * 3)])
+    log.append([_event("purchase", B, X, T), _event("view", B, Y, T)])  # someone else's
+    found = log.activity(A, after_seq=1, views=4)
+    assert [(e.type, e.ts) for e in found.purchases] == [("purchase", T + 1), ("purchase", T + 2)]
+    assert [e.seq for e in found.purchases] == sorted(e.seq for e in found.purchases)
+    assert [e.ts for e in found.views] == [T + 15, T + 14, T + 13, T + 12]  # newest first
+    assert {e.type for e in found.views} == {"view", "add_to_cart"}
+    assert not log.activity("c" * 64, 0, 10)
