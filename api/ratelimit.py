@@ -118,10 +118,10 @@ class RateLimiter:
                 conn.execute(_PRUNE, {"now": now})
         # Each statement commits by itself.
         hit = {"key": key, "win": window, "exp": (window + 2) * period}
-        ((current, previous),) = self._db.rows(_HIT, hit)
+        ((current, previous),) = self._db.rows(_HIT, hit, write=True)
         if previous * weight + current <= amount:
             return None
-        self._db.rows(_UNHIT, {"key": key, "win": window})  # refused ones are not counted
+        self._db.rows(_UNHIT, {"key": key, "win": window}, write=True)  # refused: uncounted
         return _retry_after(current - 1, previous, amount, period, now - window * period)
 
     def close(self) -> None:

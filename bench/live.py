@@ -754,9 +754,9 @@ def main() -> int:
     )
     p.add_argument(
         "--overlay",
-        type=lambda v: [int(x) for x in v.split(",")],
+        type=lambda v: [int(x) for x in v.split(",") if x],
         default=[2000, 5000, 20000],
-        help="changed articles for the overlay's cost (comma-separated)",
+        help="changed articles for the overlay's cost (comma-separated; empty: none)",
     )
     p.add_argument(
         "--part",

@@ -26,10 +26,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from core import tables
 from core.db import Database, sqlite_path
 from core.state import open_part
-from core.tables import insert_ignoring
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -103,6 +101,11 @@ class Purchase:
     sales_channel_id: int | None
 
 
+_APPEND = (
+    "INSERT INTO events (event_id, type, customer_id, article_id, ts, price, sales_channel_id, "
+    "rec_id, received) VALUES (:event_id, :type, :customer_id, :article_id, :ts, :price, "
+    ":sales_channel_id, :rec_id, :received) ON CONFLICT (event_id) DO NOTHING"
+)
 #: A customer's purchases after a seq and newest views, in one round trip (the feed's read).
 _ACTIVITY = (
     "SELECT 0, seq, type, article_id, ts, price FROM events "
@@ -150,11 +153,9 @@ class EventLog:
         ]
         if not rows:
             return 0, 0
-        # One statement for the batch: a duplicate id (logged, or earlier in the batch)
-        # inserts nothing and returns no seq.
-        insert = insert_ignoring(tables.events, self._db.dialect, "event_id")
+        # A duplicate id (logged, or earlier in the batch) inserts nothing.
         with self._db.write(serial="events") as conn:
-            accepted = len(conn.execute(insert.values(rows).returning(tables.events.c.seq)).all())
+            accepted = self._db.execute_many(conn, _APPEND, rows)
         return accepted, len(rows) - accepted
 
     def activity(self, customer_id: str, after_seq: int, views: int) -> Activity:
