@@ -839,8 +839,8 @@ def _events(args: argparse.Namespace, console: Console, customers: list[str], st
             )
     console.print(table)
     suffix = "" if state.backend == "sqlite" else f"-{state.backend}"
-    _plot(rows, fresh, cost, OUT / f"live{suffix}.png")
     _save(f"live{suffix}", {"quiet": quiet, "rows": rows, "fresh": fresh, "cost": cost})
+    _plot(rows, fresh, cost, OUT / f"live{suffix}.png")
 
 
 def _save(name: str, found: dict[str, Any]) -> None:
@@ -923,8 +923,8 @@ def _catalog(
                 )
     console.print(table)
     suffix = "" if state.backend == "sqlite" else f"-{state.backend}"
-    _plot_catalog(rows, seen, costs, OUT / f"live-catalog{suffix}.png")
     _save(f"live-catalog{suffix}", {"quiet": quiet, "rows": rows, "seen": seen})
+    _plot_catalog(rows, seen, costs, OUT / f"live-catalog{suffix}.png")
 
 
 def _figure(path: Path) -> tuple[Any, Any]:
@@ -969,6 +969,11 @@ def _plot_catalog(rows: list[Any], seen: list[float], cost: dict[int, Any], path
     axes[1].set_title("visibility: change 2xx → every process serves it")
     axes[1].set_xlabel("ms (target p99 < 2000)")
     sizes = sorted(cost)
+    if not sizes:  # --overlay '': no in-process rows
+        axes[2].set_visible(False)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        return
     for kind, colour in (("browse", "tab:blue"), ("feed", "tab:orange")):
         for state, run, style in (
             ("changes applied", "no changes", "o-"),

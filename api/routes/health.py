@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path as FsPath
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from api.deps import SettingsDep, SnapshotDep
 from api.placeholder import placeholder_jpeg
 from api.schemas import DatabaseHealth, Health, Ready
 from core.catalog import point_id
+from core.db import Database, Part
 from core.state import health
 from ranking.catalog import image_of, uploads_dir
 
@@ -41,9 +43,22 @@ def get_ready(request: Request, snap: SnapshotDep, settings: SettingsDep) -> Rea
     )
 
 
+#: How long a process reuses its look at the database (a schema check is a few queries, and
+#: probes ask /ready many times a second).
+HEALTH_EVERY_S = 1.0
+
+
 def _database(request: Request) -> DatabaseHealth:
     app = request.app.state
-    found = health({"main": app.keys.db, "events": app.events.db, "limits": app.access.limiter.db})
+    seen = getattr(app, "db_health", None)
+    if seen is None or time.monotonic() - seen[0] >= HEALTH_EVERY_S:
+        dbs: dict[Part, Database] = {
+            "main": app.keys.db,
+            "events": app.events.db,
+            "limits": app.access.limiter.db,
+        }
+        seen = app.db_health = (time.monotonic(), health(dbs))
+    found = seen[1]
     return DatabaseHealth(
         backend=found.backend,  # type: ignore[arg-type]
         reachable=found.reachable,
