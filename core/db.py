@@ -136,8 +136,15 @@ class Database:
         args: Any = dict(params or {})
         if names is not None:
             args = tuple(args[n] for n in names)
-        with _unavailable_as_503(self):
-            conn = self._reads.raw_connection()
+        try:
+            with _unavailable_as_503(self):
+                conn = self._reads.raw_connection()
+        except Exception as exc:  # the pool raises the driver's own error when it connects
+            if self.postgres and _driver_unreachable(exc):
+                log.error("the database %s is unavailable: %s", self.name, exc)
+                said = f"the database is unavailable ({type(exc).__name__})"
+                raise DatabaseUnavailable(said) from exc
+            raise
         try:
             cursor = conn.cursor()
             try:
