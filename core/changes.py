@@ -12,7 +12,6 @@ resulting state, the one meaning both of them share.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -28,7 +27,7 @@ from sqlalchemy import bindparam, text
 
 from core import tables
 from core.catalog import ARTICLES, Kind
-from core.state import open_part
+from core.state import file_lock, open_part
 from core.tables import insert_ignoring
 from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
 
@@ -186,13 +185,8 @@ class ChangeLog:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPLY_LOCK})
                 yield
             return
-        path = self._db.url.removeprefix("sqlite:///") + ".apply.lock"
-        with open(path, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(Path(self._db.url.removeprefix("sqlite:///") + ".apply.lock")):
+            yield
 
     def close(self) -> None:
         self._db.close()

@@ -124,8 +124,9 @@ def check(db: Database, parts: tuple[Part, ...]) -> None:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    lock = path.with_name(f"{path.name}.migrate.lock")
+def file_lock(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock`` (made if missing): one holder at a time
+    among this machine's processes."""
     with open(lock, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -139,7 +140,7 @@ def open_sqlite(path: Path, part: Part) -> Database:
     db = Database.sqlite(path, durable=part != "limits")
     key = (db.url, part)
     if key not in _ready:
-        with _ready_lock, _file_lock(path):
+        with _ready_lock, file_lock(path.with_name(f"{path.name}.migrate.lock")):
             upgrade(db, (part,))
             _ready.add(key)
     return db

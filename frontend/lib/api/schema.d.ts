@@ -1046,6 +1046,32 @@ export interface components {
              */
             updated_at?: string | null;
         };
+        /**
+         * DatabaseHealth
+         * @description The state's database as this process sees it (writes need it; reads do not).
+         */
+        DatabaseHealth: {
+            /**
+             * Backend
+             * @enum {string}
+             */
+            backend: "sqlite" | "postgresql";
+            /** Reachable */
+            reachable: boolean;
+            /**
+             * Schema
+             * @description against this code's migrations ('unknown': unreachable)
+             * @enum {string}
+             */
+            schema: "current" | "older" | "newer" | "empty" | "unknown";
+            /**
+             * Revisions
+             * @description per part (main, events, limits): its revision
+             */
+            revisions?: {
+                [key: string]: string | null;
+            };
+        };
         /** EventBatch */
         EventBatch: {
             /** Events */
@@ -1405,6 +1431,7 @@ export interface components {
              * @default 0
              */
             catalog_failed: number;
+            database?: components["schemas"]["DatabaseHealth"] | null;
         };
         /** SampleCustomer */
         SampleCustomer: {
@@ -1565,7 +1592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,7 +1684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1751,7 +1778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1860,7 +1887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1955,7 +1982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2069,7 +2096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2183,7 +2210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2294,7 +2321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,7 +2432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,7 +2637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2705,7 +2732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +2831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2904,7 +2931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3100,7 +3127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3199,7 +3226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3294,7 +3321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,7 +3420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,7 +3516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3588,7 +3615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3680,7 +3707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3776,7 +3803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3868,7 +3895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,7 +3991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4056,7 +4083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Index not ready or vector store unavailable */
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
             503: {
                 headers: {
                     [name: string]: unknown;
