@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -136,31 +136,18 @@ class Database:
         args: Any = dict(params or {})
         if names is not None:
             args = tuple(args[n] for n in names)
+        with _unavailable_as_503(self):  # the pool raises the driver's own error here
+            conn = self._reads.raw_connection()
         try:
-            with _unavailable_as_503(self):
-                conn = self._reads.raw_connection()
-        except Exception as exc:  # the pool raises the driver's own error when it connects
-            if self.postgres and _driver_unreachable(exc):
-                log.error("the database %s is unavailable: %s", self.name, exc)
-                said = f"the database is unavailable ({type(exc).__name__})"
-                raise DatabaseUnavailable(said) from exc
-            raise
-        try:
-            cursor = conn.cursor()
-            try:
-                with self._writing if write else nullcontext():
-                    cursor.execute(compiled, args)
-                    found = cursor.fetchall() if cursor.description is not None else []
-            finally:
-                cursor.close()
-        except Exception as exc:
-            if self.postgres and _driver_unreachable(exc):
-                conn.invalidate()  # this connection is gone: the pool opens another
-                log.error("the database %s is unavailable: %s", self.name, exc)
-                raise DatabaseUnavailable(
-                    f"the database is unavailable ({type(exc).__name__})"
-                ) from exc
-            raise
+            # A connection the server dropped is discarded: the pool opens another.
+            with _unavailable_as_503(self, on_lost=conn.invalidate):
+                cursor = conn.cursor()
+                try:
+                    with self._writing if write else nullcontext():
+                        cursor.execute(compiled, args)
+                        found = cursor.fetchall() if cursor.description is not None else []
+                finally:
+                    cursor.close()
         finally:
             conn.close()
         return [tuple(r) for r in found]
@@ -236,14 +223,23 @@ class Watch:
 
 
 @contextmanager
-def _unavailable_as_503(db: Database) -> Iterator[None]:
+def _unavailable_as_503(db: Database, on_lost: Callable[[], Any] | None = None) -> Iterator[None]:
+    """An error that means the server is gone (wrapped by SQLAlchemy or the driver's own) as
+    DatabaseUnavailable, logged; ``on_lost`` runs first."""
     try:
         yield
-    except DBAPIError as exc:
-        if not _unreachable(exc):
+    except Exception as exc:
+        if isinstance(exc, DBAPIError):
+            cause: BaseException = exc.orig if exc.orig is not None else exc
+            lost = _unreachable(exc)
+        else:
+            cause, lost = exc, db.postgres and _driver_unreachable(exc)
+        if not lost:
             raise
-        log.error("the database %s is unavailable: %s", db.name, exc.orig)
-        said = f"the database is unavailable ({type(exc.orig).__name__})"
+        if on_lost is not None:
+            on_lost()
+        log.error("the database %s is unavailable: %s", db.name, cause)
+        said = f"the database is unavailable ({type(cause).__name__})"
         raise DatabaseUnavailable(said) from exc
 
 
