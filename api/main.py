@@ -164,7 +164,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         live_mark=lambda path, owner: _live_mark(app, path, owner),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
-        remote_state=bool(settings.database_url),
     )
     app.add_middleware(
         CORSMiddleware,

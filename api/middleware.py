@@ -71,23 +71,22 @@ class AccessMiddleware:
         access: Callable[[], Access | None],
         timeout_s: float = 30.0,
         live_mark: Callable[[str, str | None], str] | None = None,
-        remote_state: bool = False,
     ) -> None:
         self.app = app
         self.cache = cache
         self.live_mark = live_mark
         self.access = access
         self.timeout_s = timeout_s
-        #: The state is in a database server (PostgreSQL): its reads (keys, limits, the
-        #: cache's marks) leave the event loop, which would otherwise wait for each round
-        #: trip; a local SQLite statement (~15 µs) costs less than the hop to a thread.
-        self.remote_state = remote_state
 
     async def _state(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Call ``fn`` (a read or write of the state) where it costs the loop least."""
-        if self.remote_state:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        """Call ``fn`` (a read or write of the state: keys, limits, the cache's marks) in a
+        worker thread. On PostgreSQL each is a round trip. On SQLite a statement alone costs
+        ~15 µs, less than the hop, but the driver lets go of the interpreter around each
+        statement and, while worker threads rank, takes up to the switch interval (5 ms) to
+        get it back: a loop making four such calls a request stood still in them (a fifth
+        of the py-spy samples of a soak's event loop), and every request of the process
+        waited behind it."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -25,7 +25,10 @@ Reads run outside a transaction (each statement sees what is committed when it s
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -50,6 +53,38 @@ SERIAL = {"events": 1_001, "catalog_changes": 1_002}
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached (or answered an error of its own): a 503, not a 500."""
+
+
+class _WriteTurn:
+    """One SQLite writer at a time among this machine's processes, in the order the kernel
+    wakes them: a thread lock among this process's threads, then an exclusive `flock` of
+    ``<file>.write.lock`` among processes (a waiter sleeps until the holder lets go, where
+    SQLite's busy handler would poll). In-memory databases have only the thread lock."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._lock_path = (
+            None if not database or database == ":memory:" else f"{database}.write.lock"
+        )
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._lock_path is not None:
+                if self._fd is None:
+                    self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 def sqlite_path(db_path: Path, part: Part) -> Path:
@@ -92,10 +127,12 @@ class Database:
         self._reads = make(url, durable, autocommit=True)
         self.engine = make(url, durable, autocommit=False)
         self._statements: dict[str, tuple[str, list[str] | None]] = {}
-        #: SQLite: this process's writers take turns here, fairly, before the file's lock
-        #: (whose busy handler lets a writer starve past its timeout behind the others: four
-        #: threads appending at once failed "database is locked"). PostgreSQL needs none.
-        self._writing = nullcontext() if self.postgres else threading.Lock()
+        #: SQLite: writers take turns here, fairly, before the file's own lock, whose busy
+        #: handler polls with growing sleeps and lets a writer starve past its timeout behind
+        #: the others (four threads of one process appending at once failed "database is
+        #: locked"; so did two API processes' writers of the events file in a soak, after
+        #: 12.5 s). PostgreSQL needs none.
+        self._writing = nullcontext() if self.postgres else _WriteTurn(make_url(url).database)
 
     @classmethod
     def open(cls, url: str, *, durable: bool = True) -> Database:
@@ -234,6 +271,13 @@ def _unavailable_as_503(db: Database, on_lost: Callable[[], Any] | None = None) 
             lost = _unreachable(exc)
         else:
             cause, lost = exc, db.postgres and _driver_unreachable(exc)
+        if _busy(cause):
+            # A SQLite file another process (a migration, a copy by hand) kept locked past
+            # the busy timeout: nothing was written, and a retry will do.
+            log.error(
+                "the database %s stayed locked past %d ms: %s", db.name, BUSY_TIMEOUT_MS, cause
+            )
+            raise DatabaseUnavailable("the database is busy") from exc
         if not lost:
             raise
         if on_lost is not None:
@@ -241,6 +285,13 @@ def _unavailable_as_503(db: Database, on_lost: Callable[[], Any] | None = None) 
         log.error("the database %s is unavailable: %s", db.name, cause)
         said = f"the database is unavailable ({type(cause).__name__})"
         raise DatabaseUnavailable(said) from exc
+
+
+def _busy(cause: BaseException) -> bool:
+    """SQLite's "database is locked" (or "busy"): its busy timeout ran out."""
+    return isinstance(cause, sqlite3.OperationalError) and any(
+        w in str(cause) for w in ("database is locked", "database is busy")
+    )
 
 
 def _unreachable(exc: DBAPIError) -> bool:
