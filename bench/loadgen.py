@@ -148,6 +148,8 @@ class Result:
     errors: int = 0
     #: Answers other than 200, by status (0: none: the connection broke or timed out).
     codes: dict[int, int] = field(default_factory=dict)
+    #: Requests with no answer (status 0), by the exception's kind (TimeoutError: none in 30 s).
+    failures: dict[str, int] = field(default_factory=dict)
     hits: int = 0
     seconds: float = 0.0
     cpu_s: float = float("nan")
@@ -285,7 +287,7 @@ async def drive(
             while time.perf_counter() < stop:
                 url = fixed if cached else _with_nonce(make(r), next(_NONCES))
                 t0 = time.perf_counter()
-                status, headers = await _ask(conn, url)
+                status, headers = await _ask(conn, url, res)
                 if conn.writer is None:  # broken: a new connection for the next request
                     conn = Connection("127.0.0.1", port, load.headers(name))
                 _count(res, status, headers, t0)
@@ -306,13 +308,17 @@ async def drive(
 _BROKEN = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
 
 
-async def _ask(conn: Connection, url: str) -> tuple[int, dict[str, str]]:
+async def _ask(
+    conn: Connection, url: str, res: Result | None = None
+) -> tuple[int, dict[str, str]]:
     """One GET: its status and headers; status 0 when no answer came (the connection is then
-    closed: the caller opens another)."""
+    closed: the caller opens another), its exception's kind counted in ``res.failures``."""
     try:
         status, headers, _ = await asyncio.wait_for(conn.get(url), 30)
-    except _BROKEN:
+    except _BROKEN as exc:
         await conn.close()
+        if res is not None:
+            res.failures[type(exc).__name__] = res.failures.get(type(exc).__name__, 0) + 1
         return 0, {}
     return status, headers
 
@@ -349,12 +355,12 @@ async def drive_open(
     async def one(url: str, planned: float) -> None:
         reused = bool(idle)
         conn = idle.pop() if idle else Connection("127.0.0.1", load.port, load.headers(name))
-        status, headers = await _ask(conn, url)
+        status, headers = await _ask(conn, url, None if reused else res)
         if status == 0 and reused:
             # The server closes a keep-alive connection left idle past its timeout (uvicorn:
             # 5 s); a connection from the idle pool can be one. Like any HTTP client, send
             # again on a fresh one; a request the server answered with an error is not retried.
-            status, headers = await _ask(conn, url)
+            status, headers = await _ask(conn, url, res)
         if conn.writer is not None:
             idle.append(conn)
         _count(res, status, headers, planned)

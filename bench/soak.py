@@ -234,12 +234,13 @@ async def _soak(
     """Every kind at its rate for the run's seconds; a sample every ``--every`` seconds into
     ``report["samples"]`` (and the JSON file)."""
     rates, stop, tallies, jobs = report["rates"], asyncio.Event(), {}, []
+    results: dict[str, Result] = {}
     stats = {kind: _stats() for kind in WRITES}
     for kind in WRITES:
         tallies[kind] = Tally(stats[kind]["batch_s"], stats[kind]["codes"])
         jobs.append(_writer(kind, base, world, args, stop, stats[kind], rates[kind]))
     for i, (kind, name) in enumerate(READS.items()):
-        res = Result(name, f"open {rates[kind]:g}/s")
+        res = results[kind] = Result(name, f"open {rates[kind]:g}/s")
         tallies[kind] = Tally(res.latencies, res.codes)
         kind_load = replace(load, seed=args.seed + i)  # arrivals of their own
         jobs.append(drive_open(kind_load, name, world.makers[name], rates[kind], res))
@@ -265,6 +266,10 @@ async def _soak(
     }
     report["done"] = {k: stats[k][WRITES[k]] for k in WRITES}
     report["done"] |= {k: tallies[k].taken for k in READS}
+    # Requests with no answer (status 0), by the client's exception: a timeout is the server's
+    # queue, a reset or a refused connection is something else.
+    report["no_answer"] = {k: dict(stats[k].get("failures", {})) for k in WRITES}
+    report["no_answer"] |= {k: dict(results[k].failures) for k in READS}
 
 
 def _save(report: dict[str, Any], path: Path) -> None:
@@ -454,6 +459,8 @@ def main() -> int:
     console.print(grow, lat)
     errors = sum(s["kinds"][k]["errors"] for s in report["samples"] for k in KINDS)
     console.print(f"errors: {errors}; API processes restarted or gone: {len(left)}")
+    if no_answer := {k: v for k, v in report.get("no_answer", {}).items() if v}:
+        console.print(f"no answer, by the client's exception: {no_answer}")
     _plot(report, warmup, args.out.with_suffix(".png"))
     console.print(f"saved {args.out} and {args.out.with_suffix('.png')}")
     return 1 if errors or left else 0
