@@ -31,12 +31,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(json_lines: bool = False, level: int = logging.INFO) -> None:
-    """Install one handler on the root logger (idempotent)."""
+    """Install one handler on the root logger (idempotent: it replaces the one an earlier call
+    installed, and leaves the handlers others added, such as a test's log capture)."""
     root = logging.getLogger()
     handler = logging.StreamHandler()
+    handler._lookbook = True  # type: ignore[attr-defined]
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.handlers[:] = [handler]
+    kept = [h for h in root.handlers if not getattr(h, "_lookbook", False)]
+    # A plain StreamHandler someone else left (logging.basicConfig) would print every line twice.
+    kept = [h for h in kept if type(h) is not logging.StreamHandler]
+    root.handlers[:] = [*kept, handler]
     root.setLevel(level)
