@@ -24,8 +24,10 @@ from api.routes import (
     events,
     health,
     recommendations,
+    rules,
     search,
 )
+from api.steer import rule_book
 from core.audit import AuditLog
 from core.changes import open_changes
 from core.errors import LookbookError
@@ -34,6 +36,7 @@ from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
 from core.retention import prune_expired
+from core.rules import RuleStore
 from core.sales import PurchaseCounts
 from core.settings import Settings, get_settings
 from core.state import SchemaMismatch
@@ -88,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = app.state.store or open_store(settings)
     app.state.index = LiveIndex(settings, store, app.state.changes)
     app.state.prefs = PreferenceStore(settings)
+    app.state.rules = RuleStore(settings)
     app.state.events = open_log(settings)
     app.state.sales = PurchaseCounts(app.state.events)
     app.state.cache = ResponseCache()
@@ -104,6 +108,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pruning.cancel()
         app.state.index.close()
         app.state.prefs.close()
+        app.state.rules.close()
         app.state.events.close()
         app.state.changes.close()
         app.state.keys.close()
@@ -121,8 +126,10 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
         snap = index.snapshot(background=True)
     except LookbookError:
         return None
-    # Keyed by the catalog's changes applied too: no answer outlives a change to the catalog.
-    version = f"{snap.version}@{snap.catalog_seq}"
+    # Keyed by the catalog's changes applied too: no answer outlives a change to the catalog;
+    # and by the rules' mark: none outlives a rule's change, start or end.
+    book = rule_book(app)
+    version = f"{snap.version}@{snap.catalog_seq}{'+' + book.mark() if book else ''}"
     cache: ResponseCache = app.state.cache
     if app.state.prefs.changed_elsewhere():
         # Another API process saved someone's preferences: the feeds cached here may be stale.
@@ -181,6 +188,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         events.router,
         catalog.router,
         admin.router,
+        rules.router,
     ):
         app.include_router(router)
     if settings.auth.mode == "demo":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from api.schemas import Article, ArticleList, ListItem, Parts, Weights
+from api.schemas import Article, ArticleList, ListItem, Parts, RuleRef, Weights
 from core.settings import ShopSettings
 from core.store.base import Record
 from ranking.pool import Ranked
+from ranking.rules import Ref, reason_of
 
 _ARTICLE_FIELDS = set(Article.model_fields)
 
@@ -36,22 +38,34 @@ def item(
     parts: dict[str, float | None] | None = None,
     boost: float = 0.0,
     reason: str = "",
+    rules: Sequence[Ref] = (),
 ) -> ListItem:
+    """``rules``: the merchandising rules that moved it; its reason says so first."""
     base = article(record, shop).model_dump()
+    if rules:
+        reason = f"{reason_of(rules)}; {reason}" if reason else reason_of(rules)
     return ListItem(
         **base,
         score=None if score is None else round(score, 6),
         parts=Parts(**(parts or {})),
         boost=round(boost, 6),
         reason=reason,
+        rules=[RuleRef(id=r.id, name=r.name, action=r.action) for r in rules],  # type: ignore[arg-type]
     )
 
 
 def ranked_items(ranked: Ranked, shop: ShopSettings, reasons: list[str]) -> list[ListItem]:
+    moved = ranked.rules or [[] for _ in ranked.records]
     return [
-        item(r, shop, score=s, parts=p, boost=b[0], reason=reason)
-        for r, s, p, b, reason in zip(
-            ranked.records, ranked.scores, ranked.parts, ranked.boosts, reasons, strict=True
+        item(r, shop, score=s, parts=p, boost=b[0], reason=reason, rules=m)
+        for r, s, p, b, reason, m in zip(
+            ranked.records,
+            ranked.scores,
+            ranked.parts,
+            ranked.boosts,
+            reasons,
+            moved,
+            strict=True,
         )
     ]
 

@@ -73,13 +73,25 @@ class Article(BaseModel):
     hidden: bool = Field(False, description="pulled from the shop by a merchandiser")
 
 
+class RuleRef(BaseModel):
+    """A merchandising rule that moved an item (`/admin/rules/{id}`)."""
+
+    id: int
+    name: str
+    action: Literal["pin", "boost", "bury"]
+
+
 class ListItem(Article):
-    """A ranked article: `score` = Σ weights·parts (+ `boost` from the customer's preferences)."""
+    """A ranked article: `score` = Σ weights·parts (+ `boost` from the customer's preferences,
+    + the strengths of the merchandising rules that boost or bury it)."""
 
     score: float | None = None
     parts: Parts = Parts()
     boost: float = 0.0
     reason: str = ""
+    rules: list[RuleRef] = Field(
+        default_factory=list, description="the merchandising rules that moved it"
+    )
 
 
 class ArticleList(BaseModel):
@@ -236,6 +248,14 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["service", "merchandiser", "admin"]
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Caller(BaseModel):
+    """Who a credential is: an API key (its name and role) or a signed-in shopper."""
+
+    role: str
+    key_name: str | None = None
+    customer_id: str | None = None
 
 
 class KeyInfo(BaseModel):

@@ -36,6 +36,16 @@ preferences = sa.Table(
     sa.Column("body", sa.Text),
     sa.Column("updated_at", sa.Text),
 )
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("id", SEQ, primary_key=True),
+    sa.Column("body", sa.Text),
+    sa.Column("created_at", sa.Text),
+    sa.Column("updated_at", sa.Text),
+    sa.Column("created_by", sa.Text),
+    sa.Column("updated_by", sa.Text),
+)
 state_versions = sa.Table(
     "state_versions",
     metadata,
@@ -77,7 +87,13 @@ catalog_uploads = sa.Table(
 
 #: What `db copy` moves, per part, with the column whose sequence continues after the copy.
 COPIED: dict[str, list[tuple[sa.Table, str | None]]] = {
-    "main": [(api_keys, None), (audit, "id"), (preferences, None), (state_versions, None)],
+    "main": [
+        (api_keys, None),
+        (audit, "id"),
+        (preferences, None),
+        (rules, "id"),
+        (state_versions, None),
+    ],
     "events": [(events, "seq"), (catalog_changes, "seq"), (catalog_uploads, None)],
 }
 

@@ -39,10 +39,12 @@ KEYWORDS = (
     "product_group_name",
     "colour_group_name",
     "index_group_name",
+    "department_name",
+    "section_name",
     # "unavailable" (out of stock or hidden, the live catalog); absent: available.
     "availability",
 )
-NUMBERS = ("price", "cf_norm", "trend_score", "sales_7d", "sales_30d")
+NUMBERS = ("price", "cf_norm", "trend_score", "sales_7d", "sales_30d", "first_sale_day")
 CHUNK = 10_000
 #: Keyword-match masks kept for reuse (105,542 articles: 100 KB each).
 MASKS_KEPT = 256
@@ -239,6 +241,10 @@ class Columns:
         i = self._row.get(pid)
         return self._payloads[i] if i is not None else {}
 
+    def has_value(self, key: str, value: str) -> bool:
+        """Whether some article has ``value`` in the keyword field ``key``."""
+        return value in self._code_of[key]
+
     def count_match(self, cond: Match) -> int:
         """How many rows a keyword condition matches (no other filter)."""
         return int(self._match(cond).sum())
@@ -303,6 +309,11 @@ class Columns:
             out &= self._condition(cond)
         for m in flt.must_not:
             out &= ~self._match(m)
+        for group in flt.none_of:
+            held = np.ones(len(self.ids), dtype=bool)
+            for cond in group:
+                held &= self._condition(cond)
+            out &= ~held
         if flt.exclude_ids:
             out &= ~self._id_mask(flt.exclude_ids)
         if flt.only_ids is not None:

@@ -117,7 +117,12 @@ def feed(
         activity=activity,
     )
     ranked = page_of(
-        pool, weights_of(settings), limit=page.limit, offset=page.offset, collapse=page.collapse
+        pool,
+        weights_of(settings),
+        limit=page.limit,
+        offset=page.offset,
+        collapse=page.collapse,
+        arrange=page.arrange,
     )
     # The reasons compare the page with the purchases: vectors from the engine only for an
     # index without its matrices.

@@ -24,6 +24,7 @@ from core.store.base import Filter, Record, StoreReader, VectorQuery
 from core.vectors import ArticleVectors
 from ranking.columns import Columns
 from ranking.request import Page
+from ranking.rules import Arrange, Ref, boost_amounts, place_pins
 from scoring.blend import SIGNALS, Weights, blend
 from scoring.normalise import FloatArray, floor_of, from_floor, minmax
 
@@ -91,10 +92,13 @@ class Ranked:
 
     records: list[Record]
     parts: list[dict[str, float | None]]
-    scores: list[float]
+    #: None: a pinned article that was not among the candidates (it has no score).
+    scores: list[float | None]
     boosts: list[tuple[float, str]]
     weights: dict[str, float | None] | None
     total: int
+    #: Per item, the merchandising rules that moved it (`ranking.rules`).
+    rules: list[list[Ref]] = field(default_factory=list)
 
 
 def pool_size(candidates: int, limit: int, offset: int) -> int:
@@ -143,6 +147,8 @@ class Pool:
     boost: FloatArray
     #: The boost's reason per candidate (None: no boost applies to the request).
     why: list[str] | None = None
+    #: The request's filter the candidates were found under (pins are checked against it).
+    flt: Filter | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -170,10 +176,10 @@ def score_pool(
     raw = _raw_parts(reader, columns, ids, rows, plan, vectors) if len(ids) else {}
     norm = {s: _normalise(v, plan, s, vectors) for s, v in raw.items()}
     if boost is None:
-        return Pool(columns, ids, rows, norm, np.zeros(len(ids)))
+        return Pool(columns, ids, rows, norm, np.zeros(len(ids)), flt=flt)
     given = [boost(columns.payload(int(r))) for r in rows]
     amounts = np.array([b for b, _ in given], dtype=np.float64)
-    return Pool(columns, ids, rows, norm, amounts, [why for _, why in given])
+    return Pool(columns, ids, rows, norm, amounts, [why for _, why in given], flt=flt)
 
 
 def _scanned(
@@ -210,32 +216,72 @@ def _first_of_each(order: IntArray, codes: npt.NDArray[np.int32]) -> IntArray:
     return order[np.sort(first)]
 
 
-def page_of(pool: Pool, weights: Weights, *, limit: int, offset: int, collapse: bool) -> Ranked:
-    """Blend, order (ties by article id), collapse variants and cut one page."""
+def page_of(
+    pool: Pool,
+    weights: Weights,
+    *,
+    limit: int,
+    offset: int,
+    collapse: bool,
+    arrange: Arrange | None = None,
+    flt: Filter | None = None,
+) -> Ranked:
+    """Blend, add the rules' boosts, order (ties by article id), collapse variants, place the
+    rules' pins (each checked against ``flt``, the request's filter) and cut one page."""
     norm = pool.norm
-    if not len(pool):
+    pins = arrange is not None and bool(arrange.pins)
+    if not len(pool) and not pins:
         return Ranked([], [], [], [], None, 0)
     w = weights.as_dict()
-    if any(w[s] > 0 for s in norm):
+    if len(pool) and any(w[s] > 0 for s in norm):
         scores, eff = blend(norm, weights)
     else:
         # No present signal carries weight: order by the boosts (and trend) alone.
         scores, eff = np.zeros(len(pool)), None
         norm = {}
-    final = scores + pool.boost
+    amount, moved = boost_amounts(arrange, pool.columns, pool.rows)
+    final = scores + pool.boost + amount
     # Point ids are the article ids as numbers (10 digits): the same order as the ids.
     order = np.lexsort((pool.ids, -final))
     if collapse:
         order = _first_of_each(order, pool.columns.codes("product_code", pool.rows))
-    page = order[offset : offset + limit]
     why = pool.why
+    if not pins:
+        page = order[offset : offset + limit]
+        return Ranked(
+            records=pool.columns.records(pool.ids[page].tolist()),
+            parts=[{s: _part(norm, s, int(i)) for s in SIGNALS} for i in page],
+            scores=final[page].tolist(),
+            boosts=[(float(pool.boost[i]), why[i] if why else "") for i in page],
+            weights=eff,
+            total=len(order),
+            rules=[moved.get(int(i), []) for i in page],
+        )
+    placed, pinned = place_pins(
+        pool.ids[order].tolist(),
+        arrange,
+        pool.columns,
+        flt or pool.flt or Filter(),
+        collapse=collapse,
+    )
+    at = {int(pid): i for i, pid in enumerate(pool.ids.tolist())}
+    page_ids = placed[offset : offset + limit]
+    none: dict[str, float | None] = dict.fromkeys(SIGNALS)
+    idx = [at.get(pid) for pid in page_ids]
     return Ranked(
-        records=pool.columns.records(pool.ids[page].tolist()),
-        parts=[{s: _part(norm, s, int(i)) for s in SIGNALS} for i in page],
-        scores=final[page].tolist(),
-        boosts=[(float(pool.boost[i]), why[i] if why else "") for i in page],
+        records=pool.columns.records(page_ids),
+        parts=[{s: _part(norm, s, i) for s in SIGNALS} if i is not None else none for i in idx],
+        scores=[float(final[i]) if i is not None else None for i in idx],
+        boosts=[
+            (float(pool.boost[i]), why[i] if why else "") if i is not None else (0.0, "")
+            for i in idx
+        ],
         weights=eff,
-        total=len(order),
+        total=len(placed),
+        rules=[
+            [pinned[pid]] if pid in pinned else moved.get(i, []) if i is not None else []
+            for pid, i in zip(page_ids, idx, strict=True)
+        ],
     )
 
 
@@ -251,10 +297,13 @@ def rank_candidates(
     collapse: bool,
     boost: Boost | None = None,
     vectors: ArticleVectors | None = None,
+    arrange: Arrange | None = None,
 ) -> Ranked:
     """Rank the union of the plan's prefetches (and extra ids) under ``flt``; one page back."""
     pool = score_pool(reader, columns, plan, flt, boost, vectors)
-    return page_of(pool, weights, limit=limit, offset=offset, collapse=collapse)
+    return page_of(
+        pool, weights, limit=limit, offset=offset, collapse=collapse, arrange=arrange, flt=flt
+    )
 
 
 def hydrate(reader: StoreReader, ranked: Ranked, with_vectors: Sequence[str] = ()) -> Ranked:
@@ -291,5 +340,6 @@ def ranked_page(
         offset=page.offset,
         collapse=page.collapse,
         vectors=vectors,
+        arrange=page.arrange,
     )
     return hydrate(reader, ranked)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from core.changes import UNAVAILABLE
 from core.store.base import AnyOf, Condition, Filter, Match, Range
+from ranking.rules import Arrange, Restrict
 
 HALF_CENT = 0.005
 #: Out of stock or hidden (the live catalog).
@@ -23,6 +24,8 @@ class ListFilters:
     max_price: float | None = None
     #: Out-of-stock and hidden articles too (merchandisers and services only).
     include_unavailable: bool = False
+    #: What the merchandising rules of the request hide or filter (`ranking.rules`).
+    rules: Restrict | None = None
 
     def without(self, name: str) -> ListFilters:
         """The same filters with one dropped (facet counts under the *other* filters)."""
@@ -44,6 +47,7 @@ class ListFilters:
             self.min_price,
             self.max_price,
             self.include_unavailable,
+            self.rules,
         )
 
 
@@ -54,6 +58,8 @@ class Page:
     limit: int = 12
     offset: int = 0
     collapse: bool = True
+    #: The boosts and pins of the request's merchandising rules (`ranking.rules`).
+    arrange: Arrange | None = None
 
 
 def to_store(
@@ -80,4 +86,13 @@ def to_store(
         must.append(Range("price", gte=lo, lte=hi))
     # Out of stock or hidden (the live catalog): left out of every list a shopper sees.
     must_not = () if f.include_unavailable else (UNAVAILABLE_MATCH,)
-    return Filter(must=tuple(must), exclude_ids=exclude_ids, must_not=must_not)
+    r = f.rules
+    if r is None:
+        return Filter(must=tuple(must), exclude_ids=exclude_ids, must_not=must_not)
+    return Filter(
+        must=(*must, *r.must),
+        exclude_ids=(*exclude_ids, *r.exclude_ids),
+        must_not=must_not,
+        only_ids=r.only_ids,
+        none_of=r.none_of,
+    )

@@ -12,10 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.auth import Principal
-from api.deps import AdminDep, AuditDep, KeysDep, SnapshotDep, require_role
+from api.deps import AdminDep, AuditDep, KeysDep, PrincipalDep, SnapshotDep, require_role
+from api.errors import AuthError
 from api.schemas import (
     AuditItem,
     AuditPage,
+    Caller,
     FailedChange,
     FailedChanges,
     KeyCreate,
@@ -25,6 +27,17 @@ from api.schemas import (
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/me", response_model=Caller)
+def who_am_i(principal: PrincipalDep) -> Caller:
+    """Who the credential sent is (the storefront's staff sign-in checks a key with it); 401
+    without one."""
+    if principal is None:
+        raise AuthError(401, "send an API key (X-API-Key) or a bearer token")
+    return Caller(
+        role=principal.role, key_name=principal.key_name, customer_id=principal.customer_id
+    )
 
 
 @router.get("/keys", response_model=KeyList)

@@ -6,20 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import PageDep, SettingsDep, SnapshotDep
-from api.filters import list_filters
+from api.deps import SettingsDep, SnapshotDep
 from api.present import article, item, ranked_list
 from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue
+from api.steer import Steer, steering
 from core.catalog import point_id
 from core.errors import NotFound
 from core.store.base import Filter, Match
 from ranking import browse as browsing
-from ranking.request import ListFilters
 from ranking.similar import similar
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 ArticleId = Annotated[str, Path(pattern=r"^\d{10}$", description="10-digit article id")]
-Filters = Annotated[ListFilters, Depends(list_filters)]
 QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
 
 
@@ -27,7 +25,7 @@ QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
 def list_articles(
     snap: SnapshotDep,
     settings: SettingsDep,
-    filters: Filters,
+    steer: Annotated[Steer, Depends(steering("browse"))],
     q: QueryText = None,
     sort: browsing.Sort = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
@@ -36,11 +34,20 @@ def list_articles(
     """Browse with filters, sort, pagination and facet counts under the other filters."""
     q_vec = snap.embed_text(q).tolist() if q else None
     page = browsing.browse(
-        snap, settings, filters, q_vec=q_vec, sort=sort, limit=limit, offset=offset
+        snap,
+        settings,
+        steer.filters,
+        q_vec=q_vec,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        arrange=steer.page.arrange,
     )
+    moved = page.rules or [[] for _ in page.records]
     return BrowseResult(
         items=[
-            item(r, settings.shop, score=s) for r, s in zip(page.records, page.scores, strict=True)
+            item(r, settings.shop, score=s, rules=m)
+            for r, s, m in zip(page.records, page.scores, moved, strict=True)
         ],
         total=page.total,
         limit=limit,
@@ -83,14 +90,14 @@ def get_similar(
     article_id: ArticleId,
     snap: SnapshotDep,
     settings: SettingsDep,
-    filters: Filters,
-    page: PageDep,
+    steer: Annotated[Steer, Depends(steering("similar"))],
     other_groups: Annotated[
         bool, Query(description="only other product groups (complete the look)")
     ] = False,
 ) -> ArticleList:
     """Items similar to an article by cf, text and image, with the score parts."""
-    ranked = similar(snap, settings, article_id, filters, page, other_groups=other_groups)
+    page = steer.page
+    ranked = similar(snap, settings, article_id, steer.filters, page, other_groups=other_groups)
     reasons = [_dominant(p) for p in ranked.parts]
     return ranked_list(
         ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version

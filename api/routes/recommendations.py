@@ -6,19 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ActivityDep, OwnerDep, PageDep, PrefsDep, SalesDep, SettingsDep, SnapshotDep
-from api.filters import list_filters
+from api.deps import ActivityDep, OwnerDep, PrefsDep, SalesDep, SettingsDep, SnapshotDep
 from api.present import item, ranked_list
 from api.schemas import ArticleList
+from api.steer import Steer, steering
 from core.catalog import point_id
 from core.db import DatabaseUnavailable
 from core.errors import InvalidInput
 from ranking import browse as browsing
 from ranking.feed import feed
-from ranking.request import ListFilters
 
 router = APIRouter(tags=["recommendations"])
-Filters = Annotated[ListFilters, Depends(list_filters)]
 
 
 @router.get("/recommendations/{customer_id}", response_model=ArticleList)
@@ -27,8 +25,7 @@ def get_recommendations(
     snap: SnapshotDep,
     settings: SettingsDep,
     prefs_store: PrefsDep,
-    filters: Filters,
-    page: PageDep,
+    steer: Annotated[Steer, Depends(steering("feed"))],
     activity: ActivityDep,
     exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
 ) -> ArticleList:
@@ -39,6 +36,7 @@ def get_recommendations(
     except DatabaseUnavailable:
         saved = None  # the feed answers from the index while the database is down
     prefs = saved[0] if saved else None
+    filters, page = steer.filters, steer.page
     ranked, reasons = feed(
         snap,
         settings,
@@ -58,8 +56,7 @@ def get_recommendations(
 def get_trending(
     snap: SnapshotDep,
     settings: SettingsDep,
-    filters: Filters,
-    page: PageDep,
+    steer: Annotated[Steer, Depends(steering("trending"))],
     sales: SalesDep,
     window_days: Annotated[int, Query(description="sales window in days: 7 or 30")] = 7,
 ) -> ArticleList:
@@ -69,15 +66,17 @@ def get_trending(
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
     logged = sales.in_window(snap.events_seq, window_days)
     live = {point_id(a): n for a, n in logged.items()}
-    records, total = browsing.trending(
+    page = steer.page
+    records, total, moved = browsing.trending(
         snap,
         settings,
-        filters,
+        steer.filters,
         window_days=window_days,
         limit=page.limit,
         offset=page.offset,
         collapse=page.collapse,
         live=live,
+        arrange=page.arrange,
     )
     key = "sales_7d" if window_days == 7 else "sales_30d"
     return ArticleList(
@@ -87,8 +86,9 @@ def get_trending(
                 settings.shop,
                 score=float(r.payload[key]),
                 reason=f"{r.payload[key]} sold in the last {window_days} days",
+                rules=moved[i] if moved else (),
             )
-            for r in records
+            for i, r in enumerate(records)
         ],
         total=total,
         limit=page.limit,

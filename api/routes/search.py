@@ -7,18 +7,17 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
-from api.deps import OptionalCustomerDep, PageDep, SettingsDep, ShopperActivityDep, SnapshotDep
-from api.filters import list_filters
+from api.deps import OptionalCustomerDep, SettingsDep, ShopperActivityDep, SnapshotDep
 from api.photos import open_photo, read_upload
 from api.present import ranked_list
 from api.schemas import ArticleList
+from api.steer import Steer, steering
 from core.errors import InvalidInput
 from ranking.pool import Ranked
-from ranking.request import ListFilters
 from ranking.search import search
 
 router = APIRouter(prefix="/search", tags=["search"])
-Filters = Annotated[ListFilters, Depends(list_filters)]
+Steered = Annotated[Steer, Depends(steering("search"))]
 #: Photos are decoded at no more than this size: the image encoders read 64-224 px.
 DECODE_SIZE = (512, 512)
 
@@ -39,8 +38,7 @@ def _why(parts: dict[str, float | None]) -> str:
 def search_text(
     snap: SnapshotDep,
     settings: SettingsDep,
-    filters: Filters,
-    page: PageDep,
+    steer: Steered,
     customer: OptionalCustomerDep,
     activity: ShopperActivityDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="what to look for")],
@@ -51,10 +49,11 @@ def search_text(
     text = snap.embed_text(q)
     enc = snap.image_encoder
     clip = enc.encode_text([q])[0] if enc.supports_text else None
+    page = steer.page
     ranked = search(
         snap,
         settings,
-        filters,
+        steer.filters,
         page,
         text=text,
         clip_text=clip,
@@ -68,8 +67,7 @@ def search_text(
 async def search_image(
     snap: SnapshotDep,
     settings: SettingsDep,
-    filters: Filters,
-    page: PageDep,
+    steer: Steered,
     customer: OptionalCustomerDep,
     activity: ShopperActivityDep,
     file: Annotated[UploadFile, File(description="a JPEG or PNG photo, at most 5 MB")],
@@ -77,7 +75,8 @@ async def search_image(
     """Search by an uploaded photo, embedded with the index's own image encoder."""
     img = open_photo(await read_upload(file), DECODE_SIZE).convert("RGB")
     vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
+    page = steer.page
     ranked = search(
-        snap, settings, filters, page, image=vec, customer_id=customer, activity=activity
+        snap, settings, steer.filters, page, image=vec, customer_id=customer, activity=activity
     )
     return _result(ranked, settings, snap.version, page.limit, page.offset)

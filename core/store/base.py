@@ -49,18 +49,24 @@ Condition = Match | Range | AnyOf
 
 @dataclass(frozen=True)
 class Filter:
-    """All ``must`` conditions hold, no ``must_not`` one does, the point id is not in
-    ``exclude_ids`` and, when ``only_ids`` is given, is one of them (an empty tuple matches
-    nothing)."""
+    """All ``must`` conditions hold, no ``must_not`` one does, no group of ``none_of`` holds
+    as a whole (each group: all its conditions, e.g. a merchandising rule's "hide the red
+    dresses"), the point id is not in ``exclude_ids`` and, when ``only_ids`` is given, is one
+    of them (an empty tuple matches nothing)."""
 
     must: tuple[Condition, ...] = ()
     exclude_ids: tuple[int, ...] = ()
     must_not: tuple[Match, ...] = ()
     only_ids: tuple[int, ...] | None = None
+    none_of: tuple[tuple[Condition, ...], ...] = ()
 
     def is_empty(self) -> bool:
         return (
-            not self.must and not self.exclude_ids and not self.must_not and self.only_ids is None
+            not self.must
+            and not self.exclude_ids
+            and not self.must_not
+            and self.only_ids is None
+            and not self.none_of
         )
 
 

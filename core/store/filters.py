@@ -15,7 +15,7 @@ import qdrant_edge as qe
 from qdrant_client import models as qm
 
 from core.errors import InvalidInput
-from core.store.base import AnyOf, Collection, Filter, Match, Range, Record
+from core.store.base import AnyOf, Collection, Condition, Filter, Match, Range, Record
 
 #: Beam width of the HNSW search. At 105k clustered vectors (bench/query.py) 128 gave
 #: recall@12 0.986 under shop filters and 256 gave 0.994, for about 1 ms more per query.
@@ -79,19 +79,22 @@ def to_edge(flt: Filter | None) -> qe.Filter | None:
     """The Edge filter for ``flt`` (None when there is nothing to filter)."""
     if flt is None or flt.is_empty():
         return None
-    must: list[Any] = []
-    for cond in flt.must:
-        if isinstance(cond, AnyOf):
-            # A nested filter whose `should` list means "at least one holds".
-            must.append(qe.Filter(should=[_edge_leaf(c) for c in cond.conditions]))
-        else:
-            must.append(_edge_leaf(cond))
+    must: list[Any] = [_edge_condition(c) for c in flt.must]
     if flt.only_ids is not None:
         must.append(qe.HasIdCondition(point_ids=set(flt.only_ids)))
     must_not: list[Any] = [_edge_leaf(c) for c in flt.must_not]
+    # A group that must not hold as a whole: a nested filter whose `must` is the group.
+    must_not += [qe.Filter(must=[_edge_condition(c) for c in g]) for g in flt.none_of]
     if flt.exclude_ids:
         must_not.append(qe.HasIdCondition(point_ids=set(flt.exclude_ids)))
     return qe.Filter(must=must or None, must_not=must_not or None)
+
+
+def _edge_condition(cond: Condition) -> Any:
+    if isinstance(cond, AnyOf):
+        # A nested filter whose `should` list means "at least one holds".
+        return qe.Filter(should=[_edge_leaf(c) for c in cond.conditions])
+    return _edge_leaf(cond)
 
 
 # --- Qdrant server (qdrant-client) -------------------------------------------------------------
@@ -107,18 +110,20 @@ def to_server(flt: Filter | None) -> qm.Filter | None:
     """The qdrant-client filter for ``flt`` (None when there is nothing to filter)."""
     if flt is None or flt.is_empty():
         return None
-    must: list[qm.Condition] = []
-    for cond in flt.must:
-        if isinstance(cond, AnyOf):
-            must.append(qm.Filter(should=[_server_leaf(c) for c in cond.conditions]))
-        else:
-            must.append(_server_leaf(cond))
+    must: list[qm.Condition] = [_server_condition(c) for c in flt.must]
     if flt.only_ids is not None:
         must.append(qm.HasIdCondition(has_id=list(flt.only_ids)))
     must_not: list[qm.Condition] = [_server_leaf(c) for c in flt.must_not]
+    must_not += [qm.Filter(must=[_server_condition(c) for c in g]) for g in flt.none_of]
     if flt.exclude_ids:
         must_not.append(qm.HasIdCondition(has_id=list(flt.exclude_ids)))
     return qm.Filter(must=must or None, must_not=must_not or None)
+
+
+def _server_condition(cond: Condition) -> qm.Condition:
+    if isinstance(cond, AnyOf):
+        return qm.Filter(should=[_server_leaf(c) for c in cond.conditions])
+    return _server_leaf(cond)
 
 
 # --- Stable ordering by a payload field --------------------------------------------------------

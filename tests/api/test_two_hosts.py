@@ -4,6 +4,7 @@ LOOKBOOK_DATABASE_URL. What is written through one is what the other serves."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def test_two_hosts_share_events_catalog_keys_and_limits(
                 "reachable": True,
                 "schema": "current",
                 "revisions": {
-                    "main": "main_0001",
+                    "main": "main_0002",
                     "events": "events_0002",
                     "limits": "limits_0001",
                 },
@@ -105,6 +106,31 @@ def test_two_hosts_share_events_catalog_keys_and_limits(
             "A never served B's photo",
             2.0,
         )
+
+        # A merchandising rule created through A is applied by B within 2 s, and B's answer
+        # cached before it is never served after it.
+        listing = f"{b}/trending?limit=12"
+        first = httpx.get(listing)
+        assert httpx.get(listing).headers["x-cache"] == "hit"
+        shown = {i["article_id"] for i in first.json()["items"]}
+        trend = httpx.get(f"{b}/trending?limit=50").json()["items"]
+        pinned = next(i["article_id"] for i in trend[::-1] if i["article_id"] not in shown)
+        rule = {
+            "name": "Shared pin",
+            "scope": {"surfaces": ["trending"]},
+            "action": {"type": "pin", "pins": [{"article_id": pinned, "position": 1}]},
+        }
+        r = httpx.post(f"{a}/admin/rules", json=rule, headers=merch)
+        assert r.status_code == 201, r.text
+        written = time.monotonic()
+        until(
+            lambda: httpx.get(listing).json()["items"][0]["article_id"] == pinned,
+            "B never applied A's rule",
+            2.0,
+        )
+        assert time.monotonic() - written < 2.0
+        after_rule = httpx.get(listing)
+        assert after_rule.json()["items"][0]["rules"][0]["name"] == "Shared pin"
 
         # A key revoked on A is refused by B at once.
         assert httpx.get(b + feed, headers=doomed).status_code == 200

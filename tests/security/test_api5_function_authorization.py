@@ -3,6 +3,9 @@ only admin keys; every key-authenticated write lands in the audit trail."""
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -99,6 +102,20 @@ CACHED_URLS = {
 }
 
 
+#: The value each role-gated parameter is sent with (default "true"): a list without the
+#: merchandising rules, and a draft rule to preview on every surface.
+GATED_VALUES = {
+    "rules": "off",
+    "preview_rule": json.dumps(
+        {
+            "name": "sec-draft",
+            "scope": {"surfaces": ["feed", "trending", "similar", "search", "browse"]},
+            "action": {"type": "hide", "match": {"colour_group_name": ["Black"]}},
+        }
+    ),
+}
+
+
 def test_every_cacheable_route_and_role_gated_parameter_is_walked() -> None:
     assert set(CACHED_URLS) == set(CACHEABLE)
     assert "include_unavailable" in ROLE_GATED  # the registry is filled as the routes load
@@ -122,7 +139,8 @@ def test_a_cached_answer_of_a_role_gated_parameter_is_never_served_without_the_r
     assert roles, (route, param)
     for i, role in enumerate(roles):
         # A limit of its own per case: no other test has asked for this URL.
-        url = CACHED_URLS[route].format(owner=owner, n=61 + i) + f"&{param}=true"
+        value = quote(GATED_VALUES.get(param, "true"))
+        url = CACHED_URLS[route].format(owner=owner, n=61 + i) + f"&{param}={value}"
         first = client.get(url, headers=key(keys, role))
         assert first.status_code == 200, (role, first.text)
         assert first.headers["x-cache"] == "miss"
