@@ -64,10 +64,12 @@ serve: $(INDEX_DIR)/store/CURRENT frontend-install $(DEMO_KEY) $(DEMO_SERVICE_KE
 	@trap 'kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(PY) -m api serve --host 127.0.0.1 --port $(API_PORT) & \
 	(cd frontend && LOOKBOOK_API_URL=http://127.0.0.1:$(API_PORT) LOOKBOOK_DATA_DIR=$(abspath $(DATA)) \
-	  LOOKBOOK_MERCHANDISER_KEY=$$(cat ../$(DEMO_KEY)) LOOKBOOK_SERVICE_KEY=$$(cat ../$(DEMO_SERVICE_KEY)) \
+	  LOOKBOOK_SERVICE_KEY=$$(cat ../$(DEMO_SERVICE_KEY)) \
 	  npx next start -H 127.0.0.1 -p $(WEB_PORT)) & \
 	sleep 2; echo; echo "  API:        http://127.0.0.1:$(API_PORT)  (docs: /docs)"; \
-	echo "  Storefront: http://127.0.0.1:$(WEB_PORT)"; echo "  Ctrl-C stops both."; echo; wait
+	echo "  Storefront: http://127.0.0.1:$(WEB_PORT)"; \
+	echo "  Staff sign-in (Catalog, Merchandising): http://127.0.0.1:$(WEB_PORT)/staff/sign-in with the key $$(cat $(DEMO_KEY))"; \
+	echo "  Ctrl-C stops both."; echo; wait
 
 demo: install generate validate serve
 

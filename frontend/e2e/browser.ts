@@ -118,6 +118,14 @@ export async function signIn(page: Page, nth = 0): Promise<string> {
   return id;
 }
 
+/** The staff sign-in with an API key; lands on `next` (a staff page). */
+export async function staffSignIn(page: Page, key: string, next = "/merchandising"): Promise<void> {
+  await page.goto(`/staff/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("Your API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname === next.split("?")[0]);
+}
+
 export async function cardIds(page: Page, scope = "body"): Promise<string[]> {
   return page
     .locator(`${scope} [data-testid=product-card]`)

@@ -17,6 +17,7 @@ import {
   screenshot,
   seriousViolations,
   signIn,
+  staffSignIn,
 } from "./browser";
 
 interface Picked {
@@ -73,6 +74,7 @@ async function exploreIds(page: Page): Promise<string[]> {
 describe("catalog", () => {
   it("out of stock: the product page says so, Explore leaves it out; back in stock", async () => {
     const page = await (await newContext(browser)).newPage();
+    await staffSignIn(page, inject("merchandiserKey"), "/catalog");
     await signIn(page);
     expect(await exploreIds(page)).toContain(picked.id);
 
@@ -107,6 +109,7 @@ describe("catalog", () => {
 
   it("hidden: the page opens and says not available; shown again", async () => {
     const page = await (await newContext(browser)).newPage();
+    await staffSignIn(page, inject("merchandiserKey"), "/catalog");
     await open(page, `/catalog?q=${picked.id}`);
     await press(page, "edit-hidden", /^Hidden/);
     expect(await row(page).getByTestId("visibility-flag").innerText()).toBe("Hidden");
@@ -122,6 +125,7 @@ describe("catalog", () => {
 
   it("a new price shows on the product page; a bad one is refused at the field", async () => {
     const page = await (await newContext(browser)).newPage();
+    await staffSignIn(page, inject("merchandiserKey"), "/catalog");
     await open(page, `/catalog?q=${picked.id}`);
     const input = row(page).getByTestId("price-input");
 
@@ -154,6 +158,7 @@ describe("catalog", () => {
     const ctx = await newContext(browser, viewport);
     const page = await ctx.newPage();
     try {
+      await staffSignIn(page, inject("merchandiserKey"), "/catalog");
       await open(page, `/catalog?q=${encodeURIComponent(picked.name)}`);
       await imagesSettled(page);
       expect(await seriousViolations(page), "catalog").toEqual([]);

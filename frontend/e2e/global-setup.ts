@@ -8,6 +8,7 @@ declare module "vitest" {
     webUrl: string;
     merchandiserKey: string;
     serviceKey: string;
+    adminKey: string;
   }
 }
 
@@ -21,5 +22,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("webUrl", stack.webUrl);
   project.provide("merchandiserKey", stack.merchandiserKey);
   project.provide("serviceKey", stack.serviceKey);
+  project.provide("adminKey", stack.adminKey);
   return stack.stop;
 }

@@ -22,6 +22,7 @@ export interface Stack {
   webUrl: string;
   /** The merchandiser key the storefront's server acts with (the catalog page). */
   merchandiserKey: string;
+  adminKey: string;
   /** The service key the storefront's server posts purchases with ("Buy now"). */
   serviceKey: string;
   stop: () => Promise<void>;
@@ -139,6 +140,7 @@ export async function startStack(): Promise<Stack> {
   // The catalog changes of this run go to this run's database, like everything else.
   const merchandiserKey = createKey(apiEnv, "merchandiser", "storefront-e2e");
   const serviceKey = createKey(apiEnv, "service", "storefront-e2e-orders");
+  const adminKey = createKey(apiEnv, "admin", "storefront-e2e-admin");
   const api = start(
     "api",
     join(REPO, ".venv", "bin", "python"),
@@ -161,7 +163,6 @@ export async function startStack(): Promise<Stack> {
     {
       LOOKBOOK_API_URL: apiUrl,
       LOOKBOOK_DATA_DIR: E2E_DATA,
-      LOOKBOOK_MERCHANDISER_KEY: merchandiserKey,
       LOOKBOOK_SERVICE_KEY: serviceKey,
       NODE_ENV: "production",
     },
@@ -177,5 +178,5 @@ export async function startStack(): Promise<Stack> {
     await stop();
     throw err;
   }
-  return { apiUrl, webUrl, merchandiserKey, serviceKey, stop };
+  return { apiUrl, webUrl, merchandiserKey, serviceKey, adminKey, stop };
 }

@@ -52,8 +52,8 @@ export async function CatalogResults({
     if (err instanceof ApiError && err.isAuth) {
       return (
         <Notice variant="error" data-testid="key-refused">
-          The API refused the storefront&apos;s merchandiser key ({err.detail}). Check
-          LOOKBOOK_MERCHANDISER_KEY: it must be a live key with the merchandiser or service role.
+          The API refused your key ({err.detail}): it may have been revoked. Sign out and sign in
+          again with a live merchandiser or admin key.
         </Notice>
       );
     }

@@ -50,6 +50,7 @@ export function ResultRow({
           score={item.score}
           boost={item.boost ?? 0}
           weights={weights}
+          rules={item.rules ?? []}
         />
       </div>
     </li>

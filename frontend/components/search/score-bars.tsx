@@ -1,4 +1,4 @@
-import type { Parts, Weights } from "@/lib/api/types";
+import type { Parts, RuleRef, Weights } from "@/lib/api/types";
 import { cn } from "@/lib/utils";
 
 const SIGNALS = [
@@ -28,12 +28,16 @@ export function ScoreBars({
   score,
   boost,
   weights,
+  rules = [],
 }: {
   parts: Parts;
   score: number | null | undefined;
   boost: number;
   weights: Weights | null | undefined;
+  /** The merchandising rules that moved the item (pinned, boosted, buried). */
+  rules?: RuleRef[];
 }) {
+  const verb = { pin: "Pinned", boost: "Boosted", bury: "Buried" } as const;
   return (
     <dl
       className="grid w-full grid-cols-[4.5rem_1fr_3.5rem] items-center gap-x-3 gap-y-1.5 text-xs"
@@ -76,6 +80,14 @@ export function ScoreBars({
           <span className="text-right tabular-nums">{score == null ? "–" : score.toFixed(3)}</span>
         </dd>
       </div>
+      {rules.map((rule) => (
+        <div key={rule.id} className="contents" data-testid="moved-by-rule">
+          <dt className="text-stone-600">Rule</dt>
+          <dd className="col-span-2 font-medium text-violet-900">
+            {verb[rule.action]} by {rule.name}
+          </dd>
+        </div>
+      ))}
     </dl>
   );
 }

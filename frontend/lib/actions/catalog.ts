@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { patchArticle } from "@/lib/api/admin";
 import { ApiError, userMessage } from "@/lib/api/errors";
 import { confirmation, EDIT_FIELDS, type EditField, editFromForm, messageFor } from "@/lib/catalog";
-import { merchandiserKey } from "@/lib/staff";
+import { getStaff } from "@/lib/staff";
 
 export interface EditState {
   status: "idle" | "done" | "error";
@@ -16,8 +16,7 @@ export interface EditState {
   applied: { price?: number; in_stock?: boolean; hidden?: boolean };
 }
 
-const KEY_MISSING =
-  "The catalog tools need a merchandiser key: set LOOKBOOK_MERCHANDISER_KEY on the storefront's server.";
+const KEY_MISSING = "Your staff session has ended: sign in again to change the catalog.";
 
 function failed(message: string, field: EditField | null = null): EditState {
   return { status: "error", message, field, applied: {} };
@@ -48,8 +47,9 @@ function refused(err: unknown): EditState {
 export async function editArticle(_prev: EditState, form: FormData): Promise<EditState> {
   const parsed = editFromForm(form);
   if (!parsed.ok) return failed(parsed.message, parsed.field);
-  const key = merchandiserKey();
-  if (!key) return failed(KEY_MISSING);
+  const staff = await getStaff();
+  if (!staff) return failed(KEY_MISSING);
+  const key = staff.key;
   const { edit } = parsed;
   try {
     await patchArticle(edit.articleId, edit.patch, key);

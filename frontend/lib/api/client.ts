@@ -54,6 +54,7 @@ export async function apiFetch<T>(path: string, req: ApiRequest = {}): Promise<T
     throw unreachable(apiBase(), cause);
   }
   if (!res.ok) throw await toApiError(res);
+  if (res.status === 204) return undefined as T; // done, nothing to say (a DELETE)
   try {
     return (await res.json()) as T;
   } catch (cause) {

@@ -391,6 +391,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who Am I
+         * @description Who the credential sent is (the storefront's staff sign-in checks a key with it); 401
+         *     without one.
+         */
+        get: operations["who_am_i_admin_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/keys": {
         parameters: {
             query?: never;
@@ -473,6 +494,58 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/admin/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Every rule, oldest first, each with its status now (active, scheduled, expired,
+         *     disabled).
+         */
+        get: operations["list_rules_admin_rules_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description A new rule; every value and article it names must be the catalog's (422 naming the
+         *     field otherwise, and nothing is stored).
+         */
+        post: operations["create_rule_admin_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Rule */
+        get: operations["get_rule_admin_rules__rule_id__get"];
+        /**
+         * Replace Rule
+         * @description Replace a rule whole.
+         */
+        put: operations["replace_rule_admin_rules__rule_id__put"];
+        post?: never;
+        /** Delete Rule */
+        delete: operations["delete_rule_admin_rules__rule_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Patch Rule
+         * @description Change some of a rule's top-level fields (``scope`` and ``action`` are replaced whole).
+         */
+        patch: operations["patch_rule_admin_rules__rule_id__patch"];
         trace?: never;
     };
     "/session": {
@@ -919,6 +992,34 @@ export interface components {
             /** Article Id */
             article_id: string;
         };
+        /**
+         * Attributes
+         * @description The articles an action targets: every field given must hold (values within a field
+         *     are alternatives). Prices in shop currency; ``new_since``: first on sale on or after that
+         *     day. ``article_ids`` stands alone (not with other fields).
+         */
+        Attributes: {
+            /** Product Type Name */
+            product_type_name?: string[];
+            /** Product Group Name */
+            product_group_name?: string[];
+            /** Colour Group Name */
+            colour_group_name?: string[];
+            /** Department Name */
+            department_name?: string[];
+            /** Index Group Name */
+            index_group_name?: string[];
+            /** Section Name */
+            section_name?: string[];
+            /** Min Price */
+            min_price?: number | null;
+            /** Max Price */
+            max_price?: number | null;
+            /** New Since */
+            new_since?: string | null;
+            /** Article Ids */
+            article_ids?: string[];
+        };
         /** AuditItem */
         AuditItem: {
             /** Id */
@@ -962,6 +1063,21 @@ export interface components {
              */
             file: string;
         };
+        /**
+         * BoostAction
+         * @description Add ``strength`` to the score of every matching article before the list is ordered
+         *     (``bury``: the same with a negative strength).
+         */
+        BoostAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "boost" | "bury";
+            match: components["schemas"]["Attributes"];
+            /** Strength */
+            strength: number;
+        };
         /** BrowseResult */
         BrowseResult: {
             /** Items */
@@ -993,6 +1109,18 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /**
+         * Caller
+         * @description Who a credential is: an API key (its name and role) or a signed-in shopper.
+         */
+        Caller: {
+            /** Role */
+            role: string;
+            /** Key Name */
+            key_name?: string | null;
+            /** Customer Id */
+            customer_id?: string | null;
         };
         /**
          * CatalogChange
@@ -1185,6 +1313,18 @@ export interface components {
             /** Items */
             items: components["schemas"]["FailedChange"][];
         };
+        /**
+         * FilterAction
+         * @description Keep only the matching articles on the surface.
+         */
+        FilterAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "filter";
+            match: components["schemas"]["Attributes"];
+        };
         /** Health */
         Health: {
             /**
@@ -1193,6 +1333,18 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /**
+         * HideAction
+         * @description Leave the matching articles out of the surface.
+         */
+        HideAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hide";
+            match: components["schemas"]["Attributes"];
         };
         /**
          * KeyCreate
@@ -1251,7 +1403,8 @@ export interface components {
         };
         /**
          * ListItem
-         * @description A ranked article: `score` = Σ weights·parts (+ `boost` from the customer's preferences).
+         * @description A ranked article: `score` = Σ weights·parts (+ `boost` from the customer's preferences,
+         *     + the strengths of the merchandising rules that boost or bury it).
          */
         ListItem: {
             /** Article Id */
@@ -1354,6 +1507,11 @@ export interface components {
              * @default
              */
             reason: string;
+            /**
+             * Rules
+             * @description the merchandising rules that moved it
+             */
+            rules?: components["schemas"]["RuleRef"][];
         };
         /**
          * Parts
@@ -1366,6 +1524,29 @@ export interface components {
             text?: number | null;
             /** Image */
             image?: number | null;
+        };
+        /** Pin */
+        Pin: {
+            /** Article Id */
+            article_id: string;
+            /**
+             * Position
+             * @description 1-based
+             */
+            position: number;
+        };
+        /**
+         * PinAction
+         * @description Put each article at its position (1-based) of the list.
+         */
+        PinAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pin";
+            /** Pins */
+            pins: components["schemas"]["Pin"][];
         };
         /**
          * PreferencesUpdate
@@ -1391,6 +1572,23 @@ export interface components {
             customer_id?: string | null;
             /** Updated At */
             updated_at?: string | null;
+        };
+        /**
+         * QueryCondition
+         * @description Which search queries a rule applies to. Queries and texts are compared lower-cased, as
+         *     words (letters and digits): ``contains`` every word of ``text`` appears in the query, in
+         *     any order; ``phrase`` the words of ``text`` appear together, in order; ``equals`` the query
+         *     is those words and nothing else.
+         */
+        QueryCondition: {
+            /**
+             * Match
+             * @default contains
+             * @enum {string}
+             */
+            match: "contains" | "phrase" | "equals";
+            /** Text */
+            text: string;
         };
         /** Ready */
         Ready: {
@@ -1433,6 +1631,112 @@ export interface components {
             catalog_failed: number;
             database?: components["schemas"]["DatabaseHealth"] | null;
         };
+        /**
+         * Rule
+         * @description A stored rule.
+         */
+        Rule: {
+            /** Name */
+            name: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Starts At
+             * @description inert before (UTC)
+             */
+            starts_at?: string | null;
+            /**
+             * Ends At
+             * @description inert from (UTC)
+             */
+            ends_at?: string | null;
+            /**
+             * Priority
+             * @description higher first among its kind
+             * @default 0
+             */
+            priority: number;
+            scope: components["schemas"]["Scope"];
+            /** Action */
+            action: components["schemas"]["PinAction"] | components["schemas"]["BoostAction"] | components["schemas"]["HideAction"] | components["schemas"]["FilterAction"];
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @description now: active, scheduled, expired or disabled
+             * @enum {string}
+             */
+            status: "active" | "scheduled" | "expired" | "disabled";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /**
+         * RuleIn
+         * @description A rule as a merchandiser writes it.
+         */
+        RuleIn: {
+            /** Name */
+            name: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Starts At
+             * @description inert before (UTC)
+             */
+            starts_at?: string | null;
+            /**
+             * Ends At
+             * @description inert from (UTC)
+             */
+            ends_at?: string | null;
+            /**
+             * Priority
+             * @description higher first among its kind
+             * @default 0
+             */
+            priority: number;
+            scope: components["schemas"]["Scope"];
+            /** Action */
+            action: components["schemas"]["PinAction"] | components["schemas"]["BoostAction"] | components["schemas"]["HideAction"] | components["schemas"]["FilterAction"];
+        };
+        /** RuleList */
+        RuleList: {
+            /** Rules */
+            rules: components["schemas"]["Rule"][];
+        };
+        /**
+         * RuleRef
+         * @description A merchandising rule that moved an item (`/admin/rules/{id}`).
+         */
+        RuleRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "pin" | "boost" | "bury";
+        };
         /** SampleCustomer */
         SampleCustomer: {
             /** Customer Id */
@@ -1454,6 +1758,24 @@ export interface components {
         SampleCustomers: {
             /** Items */
             items: components["schemas"]["SampleCustomer"][];
+        };
+        /**
+         * Scope
+         * @description Where a rule applies: its surfaces, and optionally only to requests that search for
+         *     ``query``, browse or filter one of ``category`` (product type or group) or ``department``
+         *     (index group), or ask for items similar to one of ``source_article``. Conditions given
+         *     together must all hold.
+         */
+        Scope: {
+            /** Surfaces */
+            surfaces: ("feed" | "trending" | "similar" | "search" | "browse")[];
+            query?: components["schemas"]["QueryCondition"] | null;
+            /** Category */
+            category?: string[];
+            /** Department */
+            department?: string[];
+            /** Source Article */
+            source_article?: string[];
         };
         /** SessionRequest */
         SessionRequest: {
@@ -1805,6 +2127,10 @@ export interface operations {
                 sort?: "relevance" | "price_asc" | "price_desc" | "newest" | "trending";
                 limit?: number;
                 offset?: number;
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -1817,6 +2143,8 @@ export interface operations {
                 max_price?: number | null;
                 /** @description out-of-stock and hidden articles too (staff keys only) */
                 include_unavailable?: boolean;
+                /** @description one article per product_code */
+                collapse?: boolean;
             };
             header?: never;
             path?: never;
@@ -2007,6 +2335,10 @@ export interface operations {
             query?: {
                 /** @description only other product groups (complete the look) */
                 other_groups?: boolean;
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -2121,6 +2453,10 @@ export interface operations {
             query?: {
                 /** @description leave out what was bought */
                 exclude_bought?: boolean;
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -2235,6 +2571,10 @@ export interface operations {
             query?: {
                 /** @description sales window in days: 7 or 30 */
                 window_days?: number;
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -2346,6 +2686,10 @@ export interface operations {
             query: {
                 /** @description what to look for */
                 q: string;
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -2455,6 +2799,10 @@ export interface operations {
     search_image_search_image_post: {
         parameters: {
             query?: {
+                /** @description rules=off: the list without the merchandising rules (staff) */
+                rules?: boolean;
+                /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
+                preview_rule?: string | null;
                 /** @description repeat the parameter for several values */
                 category?: string[] | null;
                 /** @description repeat the parameter for several values */
@@ -3635,6 +3983,98 @@ export interface operations {
             };
         };
     };
+    who_am_i_admin_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_keys_admin_keys_get: {
         parameters: {
             query?: never;
@@ -4027,6 +4467,578 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FailedChanges"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rules_admin_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_rule_admin_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rule_admin_rules__rule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_rule_admin_rules__rule_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_rule_admin_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_rule_admin_rules__rule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             /** @description Missing, expired or invalid token */

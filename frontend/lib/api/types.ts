@@ -21,6 +21,11 @@ export type EventType = EventIn["type"];
 export type EventsAccepted = Schemas["EventsAccepted"];
 export type ArticlePatch = Schemas["ArticlePatch"];
 export type CatalogChange = Schemas["CatalogChange"];
+export type RuleRef = Schemas["RuleRef"];
+export type Rule = Schemas["Rule"];
+export type RuleIn = Schemas["RuleIn"];
+export type RuleList = Schemas["RuleList"];
+export type Caller = Schemas["Caller"];
 
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 

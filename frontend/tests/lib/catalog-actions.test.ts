@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { editArticle, type EditState } from "@/lib/actions/catalog";
+import { getStaff, type Staff } from "@/lib/staff";
 
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn() }));
+vi.mock("@/lib/staff", () => ({ getStaff: vi.fn() }));
 
 const ARTICLE = "0108775015";
 const KEY = "lbk_test_merchandiser";
+const STAFF: Staff = { name: "ana", role: "merchandiser", key: KEY, expires: Date.now() + 1e6 };
 const IDLE: EditState = { status: "idle", message: "", field: null, applied: {} };
 
 function answer(status: number, body: unknown): Response {
@@ -24,7 +27,7 @@ function form(entries: Record<string, string>): FormData {
 let fetch: ReturnType<typeof vi.fn>;
 beforeEach(() => {
   vi.stubEnv("LOOKBOOK_API_URL", "http://api.test");
-  vi.stubEnv("LOOKBOOK_MERCHANDISER_KEY", KEY);
+  vi.mocked(getStaff).mockResolvedValue(STAFF);
   fetch = vi
     .fn()
     .mockImplementation(async () => answer(200, { seq: 7, article_id: ARTICLE, op: "patch" }));
@@ -36,7 +39,7 @@ afterEach(() => {
 });
 
 describe("editArticle", () => {
-  it("patches with the server's key and reports what it set", async () => {
+  it("patches with the signed-in merchandiser's own key and reports what it set", async () => {
     const state = await editArticle(
       IDLE,
       form({ article_id: ARTICLE, price: "12.50", currency: "EUR", intent: "price" }),
@@ -76,16 +79,15 @@ describe("editArticle", () => {
     });
   });
 
-  it("says when the key is missing or refused, and never calls the API without one", async () => {
-    vi.stubEnv("LOOKBOOK_MERCHANDISER_KEY", "");
+  it("says when the staff session ended or the key is refused, never calling the API without one", async () => {
+    vi.mocked(getStaff).mockResolvedValueOnce(null);
     const stock = form({ article_id: ARTICLE, intent: "in_stock:false" });
     expect(await editArticle(IDLE, stock)).toMatchObject({
       status: "error",
-      message: expect.stringContaining("LOOKBOOK_MERCHANDISER_KEY"),
+      message: expect.stringContaining("sign in again"),
     });
     expect(fetch).not.toHaveBeenCalled();
 
-    vi.stubEnv("LOOKBOOK_MERCHANDISER_KEY", KEY);
     fetch.mockResolvedValueOnce(answer(401, { status: 401, detail: "unknown or revoked API key" }));
     expect(await editArticle(IDLE, stock)).toMatchObject({
       status: "error",
