@@ -58,8 +58,28 @@ def markdown(result: dict[str, Any]) -> str:
         "![MAP@12 per method](evaluation.png)",
         "",
         *_live(test.get("live")),
+        *_rule(test.get("rule")),
     ]
     return "\n".join(lines)
+
+
+def _rule(rule: dict[str, Any] | None) -> list[str]:
+    """What a merchandising rule costs: one department boosted on the feed as served."""
+    if not rule:
+        return []
+    return [
+        "## What a merchandising rule costs",
+        "",
+        f"A boost of {rule['strength']:+.1f} for the department {rule['department']} on the feed "
+        "as served (the rule adds its strength to the blended score of that department's "
+        "articles before the list is ordered):",
+        "",
+        "| | MAP@12 | the department's share of the top 12 |",
+        "|---|---:|---:|",
+        f"| without the rule | {rule['map12_without']:.5f} | {rule['share_without']:.1%} |",
+        f"| with the rule | {rule['map12_with']:.5f} | {rule['share_with']:.1%} |",
+        "",
+    ]
 
 
 def _live(live: dict[str, Any] | None) -> list[str]:

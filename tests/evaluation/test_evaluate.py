@@ -103,6 +103,15 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
         for mode in ("static", "live")
         for kind in ("as served", "blend 0.5/0.3/0.2")
     }
+    # The rule row: a department boost raises that department's share of the top 12, and the
+    # feed as served without rules is the row it is compared with.
+    rule = test["rule"]
+    assert (
+        rule["map12_without"]
+        == test["methods"]["blend as served (bought excluded, variants collapsed)"]["map12"]
+    )
+    assert rule["share_with"] > rule["share_without"]
     report = (tmp_path / "reports" / "evaluation.md").read_text()
     assert report.startswith("# Offline evaluation") and "## What freshness is worth" in report
+    assert "## What a merchandising rule costs" in report
     assert (tmp_path / "reports" / "evaluation.png").stat().st_size > 1000
