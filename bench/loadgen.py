@@ -308,9 +308,7 @@ async def drive(
 _BROKEN = (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError)
 
 
-async def _ask(
-    conn: Connection, url: str, res: Result | None = None
-) -> tuple[int, dict[str, str]]:
+async def _ask(conn: Connection, url: str, res: Result | None = None) -> tuple[int, dict[str, str]]:
     """One GET: its status and headers; status 0 when no answer came (the connection is then
     closed: the caller opens another), its exception's kind counted in ``res.failures``."""
     try:

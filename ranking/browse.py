@@ -94,8 +94,9 @@ def browse(
         else:
             n = max(TRENDING_POOL, 3 * (offset + limit))
             pool = snap.columns.top("trend_score", flt, n)
-            for target, _, _ in arrange.boosts:
-                pool += snap.columns.top("trend_score", both(flt, target), n)
+            for target, strength, _ in arrange.boosts:
+                if strength > 0:  # a bury needs nothing from further down
+                    pool += snap.columns.top("trend_score", both(flt, target), n)
             ranked = sorted({r.id: r for r in pool}.values(), key=_by_trend)
             ordered, by_score = [r.id for r in ranked], {}
         placed, refs = rearrange(ordered, arrange, snap.columns, flt, collapse=False)
@@ -208,8 +209,9 @@ def _trending_arranged(
     columns = snap.columns
     n = max(TRENDING_POOL, 3 * (offset + limit))
     pool = columns.top(key, flt, n)
-    for target, _, _ in arrange.boosts:
-        pool += columns.top(key, both(flt, target), n)
+    for target, strength, _ in arrange.boosts:
+        if strength > 0:  # a bury needs nothing from further down
+            pool += columns.top(key, both(flt, target), n)
     if live:
         ids = np.array(list(live), dtype=np.int64)
         rows = columns.rows(ids)

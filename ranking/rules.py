@@ -336,7 +336,7 @@ def boost_amounts(
     if arrange is None:
         return amount, moved
     for target, strength, ref in arrange.boosts:
-        hit = np.asarray(columns.mask(target))[rows]
+        hit = np.asarray(columns.matches(target, rows))
         amount[hit] += strength
         for i in np.flatnonzero(hit).tolist():
             moved.setdefault(i, []).append(ref)
@@ -356,8 +356,8 @@ def place_pins(
         return ordered, {}
     pids = np.array([p for p, _, _ in arrange.pins], dtype=np.int64)
     rows = np.asarray(columns.rows(pids))
-    mask = np.asarray(columns.mask(flt))
-    ok = (rows >= 0) & mask[np.where(rows >= 0, rows, 0)]
+    ok = rows >= 0
+    ok[ok] = np.asarray(columns.matches(flt, rows[ok]))
     slots: dict[int, int] = {}
     pinned: dict[int, Ref] = {}
     products: set[Any] = set()

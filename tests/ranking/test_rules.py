@@ -176,3 +176,16 @@ def test_a_draft_previews_as_if_saved() -> None:
     st = book.resolve(Context("trending"), now=NOW, draft=draft)
     assert st is not None and st.applied == (Ref(0, "d", "pin"),)
     assert book.resolve(Context("search"), now=NOW, draft=draft) is None
+
+
+def test_the_columns_match_a_filter_at_some_rows_as_over_all_of_them() -> None:
+    columns = _columns()
+    rows = np.array([0, 2, 3, 5, 7], dtype=np.int64)
+    filters = [
+        Filter(must=(Match("colour_group_name", ("Black",)), Range("price", gte=0.025))),
+        Filter(none_of=((Match("product_type_name", ("Dress",)), Range("price", lte=0.035)),)),
+        Filter(must_not=(Match("availability", ("unavailable",)),), exclude_ids=(4,)),
+        Filter(only_ids=(1, 6, 8), must=(Range("first_sale_day", gte=19_003),)),
+    ]
+    for flt in filters:
+        assert columns.matches(flt, rows).tolist() == columns.mask(flt)[rows].tolist()
