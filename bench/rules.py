@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     from ranking.similar import similar
 
     console = Console()
-    settings = Settings(index_dir=args.index, data_dir=args.data, db_path=Path("/tmp/x.db"))
+    import tempfile
+
+    state = Path(tempfile.mkdtemp(prefix="lookbook-rules-bench-"))  # no log of ours is read
+    settings = Settings(index_dir=args.index, data_dir=args.data, db_path=state / "x.db")
     changes = open_changes(settings)
     live = LiveIndex(settings, open_store(settings), changes)
     t0 = time.perf_counter()
@@ -255,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     _plot(report, args.out.with_suffix(".png"))
     console.print(f"saved {args.out} and {args.out.with_suffix('.png')}")
     live.close()
+    import shutil
+
+    shutil.rmtree(state, ignore_errors=True)
     return 0
 
 

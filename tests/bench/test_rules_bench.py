@@ -1,0 +1,35 @@
+"""bench/rules.py runs end to end on the tiny world: every surface with 0, 100 and 1,000 rules,
+some of which apply, and a table, a JSON file and a plot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import copy_index
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_rules_bench_answers_every_surface_with_each_rule_count(
+    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
+) -> None:
+    index = copy_index(tiny_settings.index_dir, tmp_path / "index")
+    out = tmp_path / "out" / "rules.json"
+    cmd = [sys.executable, "bench/rules.py", "--index", str(index), "--data", str(tiny_world)]
+    cmd += ["--requests", "10", "--out", str(out)]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["surface"], r["rules"]) for r in rows} == {
+        (s, n) for s in ("feed", "trending", "similar", "search", "browse") for n in (0, 100, 1000)
+    }
+    assert all(r["applied"] == 0 for r in rows if r["rules"] == 0)
+    assert any(r["applied"] > 0 for r in rows if r["rules"] == 1000)
+    assert out.with_suffix(".png").stat().st_size > 0
