@@ -456,7 +456,9 @@ def test_collapsed_trending_is_each_products_best_seller(
     assert expected[0][1] > expected[1][1] > 0  # a clear leader: the test can tell
     f = ListFilters(category=(ptype,)) if ptype else ListFilters()
     n = min(40, len(expected))
-    records, _, _ = trending(snap, settings, f, window_days=window, limit=n, offset=0, collapse=True)
+    records, _, _ = trending(
+        snap, settings, f, window_days=window, limit=n, offset=0, collapse=True
+    )
     key = "sales_7d" if window == 7 else "sales_30d"
     got = [(r.payload["article_id"], int(r.payload[key])) for r in records]
     assert got == expected[:n]
