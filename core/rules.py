@@ -10,6 +10,7 @@ so each process sees a change at its next look (at most every `POLL_S`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -29,12 +30,14 @@ from pydantic import (
 )
 from sqlalchemy import text
 
-from core.db import Watch
+from core.db import DatabaseUnavailable, Watch
 from core.errors import NotFound
 from core.state import open_part
 
 if TYPE_CHECKING:
     from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: How often a process looks for rules written by another (the 2 s promise, with room).
 POLL_S = 0.25
@@ -272,7 +275,17 @@ class RuleStore:
             loaded, due = self._loaded, now - self._looked >= POLL_S
         if loaded is not None and not due:
             return loaded
-        changed = self._watch.changed()
+        try:
+            changed = self._watch.changed()
+        except DatabaseUnavailable:
+            # Lists go on with the rules in hand (none if they were never read): reads answer
+            # from the index while the database is down; looked for again after POLL_S.
+            with self._lock:
+                self._looked = now
+                if self._loaded is None:
+                    log.warning("rules: the database is unavailable; serving without rules")
+                    self._loaded = (self._generation, [])
+                return self._loaded
         with self._lock:
             self._looked = now
             if changed or self._loaded is None:
