@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
 from api import errors
+from api.attribution import Attribution
 from api.auth import Authenticator
 from api.cache import ResponseCache
 from api.middleware import PERSONAL, Access, AccessMiddleware
@@ -23,11 +24,13 @@ from api.routes import (
     customers,
     events,
     health,
+    insights,
     recommendations,
     rules,
     search,
 )
 from api.steer import rule_book
+from core.attribution import ImpressionLog, RecIds
 from core.audit import AuditLog
 from core.changes import open_changes
 from core.errors import LookbookError
@@ -56,7 +59,11 @@ async def _prune_periodically(app: FastAPI) -> None:
     while True:
         try:
             await asyncio.to_thread(
-                prune_expired, app.state.settings, app.state.events, app.state.access.audit
+                prune_expired,
+                app.state.settings,
+                app.state.events,
+                app.state.access.audit,
+                impressions=app.state.attribution.log,
             )
         except Exception:
             log.exception("retention: pruning failed; trying again in %.0f s", PRUNE_EVERY_S)
@@ -92,6 +99,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index = LiveIndex(settings, store, app.state.changes)
     app.state.prefs = PreferenceStore(settings)
     app.state.rules = RuleStore(settings)
+    app.state.attribution = Attribution(RecIds(settings.secret_key), ImpressionLog(settings))
     app.state.events = open_log(settings)
     app.state.sales = PurchaseCounts(app.state.events)
     app.state.cache = ResponseCache()
@@ -109,6 +117,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.index.close()
         app.state.prefs.close()
         app.state.rules.close()
+        app.state.attribution.log.close()
         app.state.events.close()
         app.state.changes.close()
         app.state.keys.close()
@@ -169,6 +178,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         AccessMiddleware,
         cache=lambda: _cache_and_version(app),
         live_mark=lambda path, owner: _live_mark(app, path, owner),
+        attribution=lambda: getattr(app.state, "attribution", None),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
     )
@@ -189,6 +199,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         catalog.router,
         admin.router,
         rules.router,
+        insights.router,
     ):
         app.include_router(router)
     if settings.auth.mode == "demo":

@@ -47,6 +47,8 @@ CACHEABLE = ("/articles", "/recommendations/", "/trending", "/search")
 #: Cached answers that are one customer's personal data: served only to whom may read them.
 PERSONAL = "/recommendations/"
 PRINCIPAL = "lookbook.principal"
+#: Where a route leaves the impression of the ranked list it answered (`api.attribution`).
+IMPRESSION = "lookbook.impression"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 RETRY = ((b"retry-after", str(RETRY_AFTER_S).encode()),)
@@ -71,8 +73,10 @@ class AccessMiddleware:
         access: Callable[[], Access | None],
         timeout_s: float = 30.0,
         live_mark: Callable[[str, str | None], str] | None = None,
+        attribution: Callable[[], Any] | None = None,
     ) -> None:
         self.app = app
+        self.attribution = attribution
         self.cache = cache
         self.live_mark = live_mark
         self.access = access
@@ -260,7 +264,7 @@ class AccessMiddleware:
             with contextlib.suppress(DatabaseUnavailable):
                 mark, found = await self._state(self._mark_and_cache, path, customer)
         key = (*self._key(scope, principal), mark)
-        if found is not None and await self._from_cache(found, key, send):
+        if found is not None and await self._from_cache(found, key, send, scope, customer):
             return
         try:
             await asyncio.wait_for(self._call(scope, receive, send, found, key), self.timeout_s)
@@ -294,13 +298,20 @@ class AccessMiddleware:
         return (scope["path"], params, *who)
 
     async def _from_cache(
-        self, found: tuple[ResponseCache, str], key: tuple[str, ...], send: Send
+        self,
+        found: tuple[ResponseCache, str],
+        key: tuple[str, ...],
+        send: Send,
+        scope: Scope,
+        customer: str | None,
     ) -> bool:
         cache, version = found
         entry = cache.get(version, key)
         if entry is None:
             return False
-        status, content_type, body = entry
+        status, content_type, body, imp = entry
+        if imp is not None:
+            body = self._served_again(imp, body, scope, customer)
         await send(
             {
                 "type": "http.response.start",
@@ -347,4 +358,35 @@ class AccessMiddleware:
         await self.app(scope, receive, capture)
         if captured.get("status") == 200:
             content_type = captured["headers"].get(b"content-type", b"application/json")
-            cache.put(version, key, (200, content_type, captured["body"]))
+            imp = scope.get(IMPRESSION)
+            cache.put(version, key, (200, content_type, captured["body"], imp))
+
+    def _served_again(self, imp: Any, body: bytes, scope: Scope, customer: str | None) -> bytes:
+        """A cached ranked list served again is an impression of its own: a new ``rec_id``
+        (the same length: the surface and version are the same) in the body, and recorded."""
+        att = self.attribution() if self.attribution is not None else None
+        if att is None:
+            return body
+        from api.attribution import VISITOR_HEADER, visitor_of
+        from core.attribution import Impression
+
+        now = time.time()
+        version = imp.rec_id.split(".")[1]
+        rec_id = att.ids.issue(imp.surface, version, now=now)
+        visitor = None
+        if customer is None:
+            for k, v in scope["headers"]:
+                if k.decode().lower() == VISITOR_HEADER:
+                    visitor = visitor_of(v.decode())
+        att.log.record(
+            Impression(
+                rec_id=rec_id,
+                surface=imp.surface,
+                ts=now,
+                article_ids=imp.article_ids,
+                customer_id=customer,
+                visitor_id=visitor,
+                query=imp.query,
+            )
+        )
+        return body.replace(imp.rec_id.encode(), rec_id.encode())

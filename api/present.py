@@ -71,9 +71,17 @@ def ranked_items(ranked: Ranked, shop: ShopSettings, reasons: list[str]) -> list
 
 
 def ranked_list(
-    ranked: Ranked, shop: ShopSettings, reasons: list[str], *, limit: int, offset: int, version: str
+    ranked: Ranked,
+    shop: ShopSettings,
+    reasons: list[str],
+    *,
+    limit: int,
+    offset: int,
+    version: str,
+    rec_id: str | None = None,
 ) -> ArticleList:
-    """The response of a ranked endpoint: items, total, the effective weights, the version."""
+    """The response of a ranked endpoint: items, total, the effective weights, the version and
+    the list's ``rec_id``."""
     return ArticleList(
         items=ranked_items(ranked, shop, reasons),
         total=ranked.total,
@@ -81,4 +89,9 @@ def ranked_list(
         offset=offset,
         weights=Weights(**ranked.weights) if ranked.weights else None,
         version=version,
+        rec_id=rec_id,
     )
+
+
+def article_ids(records: Sequence[Record]) -> list[str]:
+    return [str(r.payload["article_id"]) for r in records]

@@ -101,6 +101,11 @@ class ArticleList(BaseModel):
     offset: int
     weights: Weights | None = None
     version: str
+    rec_id: str | None = Field(
+        None,
+        description="this list's id: send it, with the item's position, on the events that "
+        "follow from the list (views, add-to-cart, purchases)",
+    )
 
 
 class EventIn(BaseModel):
@@ -117,8 +122,11 @@ class EventIn(BaseModel):
     ts: AwareDatetime | None = Field(None, description="when it happened (ISO 8601 with zone)")
     price: float | None = Field(None, ge=0, le=1_000_000)
     sales_channel_id: Literal[1, 2] | None = Field(None, description="1 store, 2 online")
-    rec_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        None, description="the recommendation list the shopper acted on, if any"
+    rec_id: Annotated[str, StringConstraints(max_length=160)] | None = Field(
+        None, description="the `rec_id` of the list the shopper acted from, if any"
+    )
+    position: int | None = Field(
+        None, ge=1, le=1000, description="the article's 1-based position in that list"
     )
 
 

@@ -58,6 +58,8 @@ class Event:
     price: float | None = None
     sales_channel_id: int | None = None
     rec_id: str | None = None
+    #: The article's 1-based position in the list ``rec_id`` names.
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ class Purchase:
 
 _APPEND = (
     "INSERT INTO events (event_id, type, customer_id, article_id, ts, price, sales_channel_id, "
-    "rec_id, received) VALUES (:event_id, :type, :customer_id, :article_id, :ts, :price, "
-    ":sales_channel_id, :rec_id, :received) ON CONFLICT (event_id) DO NOTHING"
+    "rec_id, position, received) VALUES (:event_id, :type, :customer_id, :article_id, :ts, "
+    ":price, :sales_channel_id, :rec_id, :position, :received) ON CONFLICT (event_id) DO NOTHING"
 )
 #: A customer's purchases after a seq and newest views, in one round trip (the feed's read).
 _ACTIVITY = (
@@ -147,6 +149,7 @@ class EventLog:
                 "price": e.price,
                 "sales_channel_id": e.sales_channel_id,
                 "rec_id": e.rec_id,
+                "position": e.position,
                 "received": now,
             }
             for e in events

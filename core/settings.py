@@ -157,6 +157,12 @@ class LiveSettings(BaseModel):
         "(checked hourly by every API process; purchases are kept: builds fold them in); "
         "0: kept for good",
     )
+    impressions_retention_days: int = Field(
+        30,
+        ge=0,
+        description="impressions (the lists served, for attribution and insights) older than "
+        "this are deleted (checked hourly by every API process); 0: kept for good",
+    )
     reindex_timeout_s: float = Field(
         1800.0,
         gt=0,

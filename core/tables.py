@@ -65,6 +65,19 @@ events = sa.Table(
     sa.Column("sales_channel_id", sa.Integer),
     sa.Column("rec_id", sa.Text),
     sa.Column("received", sa.Double),
+    sa.Column("position", sa.Integer),
+)
+impressions = sa.Table(
+    "impressions",
+    metadata,
+    sa.Column("rec_id", sa.Text, primary_key=True),
+    sa.Column("surface", sa.Text),
+    sa.Column("ts", sa.Double),
+    sa.Column("customer_id", sa.Text),
+    sa.Column("visitor_id", sa.Text),
+    sa.Column("query", sa.Text),
+    sa.Column("n", sa.Integer),
+    sa.Column("items", sa.LargeBinary),
 )
 catalog_changes = sa.Table(
     "catalog_changes",
@@ -94,7 +107,12 @@ COPIED: dict[str, list[tuple[sa.Table, str | None]]] = {
         (rules, "id"),
         (state_versions, None),
     ],
-    "events": [(events, "seq"), (catalog_changes, "seq"), (catalog_uploads, None)],
+    "events": [
+        (events, "seq"),
+        (catalog_changes, "seq"),
+        (catalog_uploads, None),
+        (impressions, None),
+    ],
 }
 
 

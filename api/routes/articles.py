@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
+from api.attribution import served
 from api.deps import SettingsDep, SnapshotDep
-from api.present import article, item, ranked_list
+from api.present import article, article_ids, item, ranked_list
 from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue
 from api.steer import Steer, steering
 from core.catalog import point_id
@@ -23,6 +24,7 @@ QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
 
 @router.get("", response_model=BrowseResult)
 def list_articles(
+    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
     steer: Annotated[Steer, Depends(steering("browse"))],
@@ -53,6 +55,7 @@ def list_articles(
         limit=limit,
         offset=offset,
         version=snap.version,
+        rec_id=served(request, "browse", snap.version, article_ids(page.records), query=q),
         facets={
             name: [
                 FacetValue(value=v, count=c)
@@ -87,6 +90,7 @@ def get_article(
 
 @router.get("/{article_id}/similar", response_model=ArticleList)
 def get_similar(
+    request: Request,
     article_id: ArticleId,
     snap: SnapshotDep,
     settings: SettingsDep,
@@ -99,8 +103,15 @@ def get_similar(
     page = steer.page
     ranked = similar(snap, settings, article_id, steer.filters, page, other_groups=other_groups)
     reasons = [_dominant(p) for p in ranked.parts]
+    rec_id = served(request, "similar", snap.version, article_ids(ranked.records))
     return ranked_list(
-        ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version
+        ranked,
+        settings.shop,
+        reasons,
+        limit=page.limit,
+        offset=page.offset,
+        version=snap.version,
+        rec_id=rec_id,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from api.attribution import served
 from api.auth import issue
 from api.deps import ActivityDep, CacheDep, OwnerDep, PageDep, PrefsDep, SettingsDep, SnapshotDep
 from api.present import item
@@ -105,6 +106,7 @@ def get_recently_viewed(
 
 @router.get("/customers/{customer_id}/buy-again", response_model=ArticleList)
 def get_buy_again(
+    request: Request,
     customer_id: OwnerDep,
     snap: SnapshotDep,
     settings: SettingsDep,
@@ -114,7 +116,10 @@ def get_buy_again(
     """Articles the customer bought that people buy again (basics, socks, underwear), ranked
     by the customer's own repeats and the article's share of repeat buyers (owner only)."""
     row = personal.buy_again(snap, customer_id, activity, page.limit, page.offset)
-    return _row_list(row, snap, settings, page.limit, page.offset)
+    out = _row_list(row, snap, settings, page.limit, page.offset)
+    ids = [i.article_id for i in out.items]
+    out.rec_id = served(request, "buyagain", snap.version, ids, customer_id=customer_id)
+    return out
 
 
 def _row_list(

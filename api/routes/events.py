@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from api.attribution import Attribution
 from api.deps import EventsDep, PrincipalDep, SettingsDep, SnapshotDep
 from api.errors import AuthError
 from api.schemas import EventBatch, EventsAccepted
@@ -26,6 +27,7 @@ def post_events(
     snap: SnapshotDep,
     settings: SettingsDep,
     log: EventsDep,
+    request: Request,
 ) -> EventsAccepted:
     """Log a batch of up to 500 events (a shopper's token: only their own views and
     add-to-carts; a service key: any customer's events, purchases included, as the shop's
@@ -34,6 +36,7 @@ def post_events(
     The answer comes once the events are durable; the customer's next feed reflects them."""
     if principal is None:
         raise AuthError(401, "sign in, or send a service key, to post events")
+    attribution: Attribution = request.app.state.attribution
     if principal.customer_id is None and principal.role != "service":
         raise AuthError(403, f"the role {principal.role} may not post shoppers' events")
     events = body.events
@@ -55,9 +58,16 @@ def post_events(
     now = time.time()
     rows = snap.columns.rows(np.array([point_id(e.article_id) for e in events], dtype=np.int64))
     errors: list[tuple[str, str]] = []
+    ids = attribution.ids
     for i, (e, row) in enumerate(zip(events, rows, strict=True)):
         if row < 0:
             errors.append((f"events.{i}.article_id", f"{e.article_id} is not in the catalog"))
+        if e.rec_id is not None and ids.parse(e.rec_id) is None:
+            errors.append(
+                (f"events.{i}.rec_id", "is not the rec_id of a list this shop's API served")
+            )
+        if e.position is not None and e.rec_id is None:
+            errors.append((f"events.{i}.position", "needs the rec_id of its list"))
         if e.ts is not None and e.ts.timestamp() > now + FUTURE_S:
             errors.append((f"events.{i}.ts", "is more than 5 minutes in the future"))
     if errors:
@@ -77,6 +87,7 @@ def post_events(
             ),
             sales_channel_id=e.sales_channel_id or (2 if e.type == "purchase" else None),
             rec_id=e.rec_id,
+            position=e.position,
         )
         for e, p in zip(events, prices, strict=True)
     ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from api.attribution import served
 from api.deps import ActivityDep, OwnerDep, PrefsDep, SalesDep, SettingsDep, SnapshotDep
-from api.present import item, ranked_list
+from api.present import article_ids, item, ranked_list
 from api.schemas import ArticleList
 from api.steer import Steer, steering
 from core.catalog import point_id
@@ -21,6 +22,7 @@ router = APIRouter(tags=["recommendations"])
 
 @router.get("/recommendations/{customer_id}", response_model=ArticleList)
 def get_recommendations(
+    request: Request,
     customer_id: OwnerDep,
     snap: SnapshotDep,
     settings: SettingsDep,
@@ -47,13 +49,23 @@ def get_recommendations(
         exclude_bought=exclude_bought,
         activity=activity,
     )
+    rec_id = served(
+        request, "feed", snap.version, article_ids(ranked.records), customer_id=customer_id
+    )
     return ranked_list(
-        ranked, settings.shop, reasons, limit=page.limit, offset=page.offset, version=snap.version
+        ranked,
+        settings.shop,
+        reasons,
+        limit=page.limit,
+        offset=page.offset,
+        version=snap.version,
+        rec_id=rec_id,
     )
 
 
 @router.get("/trending", response_model=ArticleList)
 def get_trending(
+    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
     steer: Annotated[Steer, Depends(steering("trending"))],
@@ -94,4 +106,5 @@ def get_trending(
         limit=page.limit,
         offset=page.offset,
         version=snap.version,
+        rec_id=served(request, "trending", snap.version, article_ids(records)),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
+from api.attribution import served
 from api.deps import OptionalCustomerDep, SettingsDep, ShopperActivityDep, SnapshotDep
 from api.photos import open_photo, read_upload
-from api.present import ranked_list
+from api.present import article_ids, ranked_list
 from api.schemas import ArticleList
 from api.steer import Steer, steering
 from core.errors import InvalidInput
@@ -23,10 +24,12 @@ DECODE_SIZE = (512, 512)
 
 
 def _result(
-    ranked: Ranked, settings: SettingsDep, version: str, limit: int, offset: int
+    ranked: Ranked, settings: SettingsDep, version: str, limit: int, offset: int, rec_id: str | None
 ) -> ArticleList:
     reasons = [_why(p) for p in ranked.parts]
-    return ranked_list(ranked, settings.shop, reasons, limit=limit, offset=offset, version=version)
+    return ranked_list(
+        ranked, settings.shop, reasons, limit=limit, offset=offset, version=version, rec_id=rec_id
+    )
 
 
 def _why(parts: dict[str, float | None]) -> str:
@@ -36,6 +39,7 @@ def _why(parts: dict[str, float | None]) -> str:
 
 @router.get("", response_model=ArticleList)
 def search_text(
+    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
     steer: Steered,
@@ -60,11 +64,13 @@ def search_text(
         customer_id=customer,
         activity=activity,
     )
-    return _result(ranked, settings, snap.version, page.limit, page.offset)
+    rec_id = served(request, "search", snap.version, article_ids(ranked.records), query=q)
+    return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)
 
 
 @router.post("/image", response_model=ArticleList)
 async def search_image(
+    request: Request,
     snap: SnapshotDep,
     settings: SettingsDep,
     steer: Steered,
@@ -79,4 +85,5 @@ async def search_image(
     ranked = search(
         snap, settings, steer.filters, page, image=vec, customer_id=customer, activity=activity
     )
-    return _result(ranked, settings, snap.version, page.limit, page.offset)
+    rec_id = served(request, "photo", snap.version, article_ids(ranked.records))
+    return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)

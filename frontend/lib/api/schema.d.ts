@@ -548,6 +548,28 @@ export interface paths {
         patch: operations["patch_rule_admin_rules__rule_id__patch"];
         trace?: never;
     };
+    "/admin/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Insights
+         * @description Per surface and day: lists served, click-through, add-to-cart and conversion rates, with
+         *     95% intervals, attributed revenue; click-through by position; top and no-click queries.
+         *     Default: the last 7 days.
+         */
+        get: operations["get_insights_admin_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/session": {
         parameters: {
             query?: never;
@@ -848,6 +870,11 @@ export interface components {
             weights?: components["schemas"]["Weights"] | null;
             /** Version */
             version: string;
+            /**
+             * Rec Id
+             * @description this list's id: send it, with the item's position, on the events that follow from the list (views, add-to-cart, purchases)
+             */
+            rec_id?: string | null;
         };
         /**
          * ArticlePatch
@@ -1095,6 +1122,11 @@ export interface components {
             /** Version */
             version: string;
             /**
+             * Rec Id
+             * @description this list's id: send it, with the item's position, on the events that follow from the list (views, add-to-cart, purchases)
+             */
+            rec_id?: string | null;
+            /**
              * Facets
              * @description counts per value of category, colour and index_group under the other filters
              */
@@ -1239,9 +1271,14 @@ export interface components {
             sales_channel_id?: (1 | 2) | null;
             /**
              * Rec Id
-             * @description the recommendation list the shopper acted on, if any
+             * @description the `rec_id` of the list the shopper acted from, if any
              */
             rec_id?: string | null;
+            /**
+             * Position
+             * @description the article's 1-based position in that list
+             */
+            position?: number | null;
         };
         /** EventsAccepted */
         EventsAccepted: {
@@ -1345,6 +1382,34 @@ export interface components {
              */
             type: "hide";
             match: components["schemas"]["Attributes"];
+        };
+        /** InsightsOut */
+        InsightsOut: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Window Days
+             * @description a purchase counts for a list within this many days
+             */
+            window_days: number;
+            /** Surfaces */
+            surfaces: components["schemas"]["SurfaceDayOut"][];
+            /** Days */
+            days: components["schemas"]["SurfaceDayOut"][];
+            /** By Position */
+            by_position: components["schemas"]["PositionOut"][];
+            /** Top Queries */
+            top_queries: components["schemas"]["QueryOut"][];
+            /** No Click Queries */
+            no_click_queries: components["schemas"]["QueryOut"][];
         };
         /**
          * KeyCreate
@@ -1513,6 +1578,15 @@ export interface components {
              */
             rules?: components["schemas"]["RuleRef"][];
         };
+        /** MeanOut */
+        MeanOut: {
+            /** Value */
+            value: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+        };
         /**
          * Parts
          * @description Normalised [0, 1] contribution of each signal; null where the signal is absent.
@@ -1547,6 +1621,12 @@ export interface components {
             type: "pin";
             /** Pins */
             pins: components["schemas"]["Pin"][];
+        };
+        /** PositionOut */
+        PositionOut: {
+            /** Position */
+            position: number;
+            click_through: components["schemas"]["RateOut"];
         };
         /**
          * PreferencesUpdate
@@ -1589,6 +1669,30 @@ export interface components {
             match: "contains" | "phrase" | "equals";
             /** Text */
             text: string;
+        };
+        /** QueryOut */
+        QueryOut: {
+            /** Query */
+            query: string;
+            /** Lists */
+            lists: number;
+            click_through: components["schemas"]["RateOut"];
+        };
+        /**
+         * RateOut
+         * @description ``k`` of ``n`` lists, with the 95% Wilson interval (null without any list).
+         */
+        RateOut: {
+            /** K */
+            k: number;
+            /** N */
+            n: number;
+            /** Value */
+            value: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
         };
         /** Ready */
         Ready: {
@@ -1794,6 +1898,27 @@ export interface components {
             token_type: "bearer";
             /** Expires In */
             expires_in: number;
+        };
+        /** SurfaceDayOut */
+        SurfaceDayOut: {
+            /** Surface */
+            surface: string;
+            /**
+             * Day
+             * @description null: the whole range
+             */
+            day: string | null;
+            /** Lists */
+            lists: number;
+            click_through: components["schemas"]["RateOut"];
+            add_to_cart: components["schemas"]["RateOut"];
+            conversion: components["schemas"]["RateOut"];
+            /**
+             * Revenue
+             * @description attributed purchases, shop currency
+             */
+            revenue: number;
+            revenue_per_list: components["schemas"]["MeanOut"];
         };
         /**
          * Weights
@@ -5039,6 +5164,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_insights_admin_insights_get: {
+        parameters: {
+            query?: {
+                /** @description first day (UTC) */
+                from?: string | null;
+                /** @description last day (UTC), included */
+                to?: string | null;
+                surface?: ("feed" | "trending" | "similar" | "search" | "photo" | "browse" | "buyagain") | null;
+                window_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightsOut"];
                 };
             };
             /** @description Missing, expired or invalid token */

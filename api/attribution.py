@@ -1,0 +1,61 @@
+"""A ranked list's ``rec_id`` and impression (`core.attribution`), for the routes that answer
+one; the access middleware records a cached answer served again as an impression of its own."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from api.middleware import IMPRESSION, PRINCIPAL
+from core.attribution import Impression, ImpressionLog, RecIds
+
+#: The anonymous visitor's first-party id (the storefront's cookie), sent by the storefront.
+VISITOR_HEADER = "x-visitor-id"
+_VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass
+class Attribution:
+    ids: RecIds
+    log: ImpressionLog
+
+
+def visitor_of(value: str | None) -> str | None:
+    """A well-formed visitor id, else None (it never identifies a customer)."""
+    return value if value and _VISITOR.match(value) else None
+
+
+def served(
+    request: Request,
+    surface: str,
+    version: str,
+    article_ids: Sequence[str],
+    *,
+    customer_id: str | None = None,
+    query: str | None = None,
+) -> str | None:
+    """Issue the list's ``rec_id`` and record its impression (None without attribution)."""
+    att: Attribution | None = getattr(request.app.state, "attribution", None)
+    if att is None:
+        return None
+    principal = request.scope.get(PRINCIPAL)
+    if customer_id is None and principal is not None:
+        customer_id = principal.customer_id
+    now = time.time()
+    rec_id = att.ids.issue(surface, version, now=now)
+    imp = Impression(
+        rec_id=rec_id,
+        surface=surface,
+        ts=now,
+        article_ids=tuple(article_ids),
+        customer_id=customer_id,
+        visitor_id=None if customer_id else visitor_of(request.headers.get(VISITOR_HEADER)),
+        query=" ".join(query.lower().split())[:200] if query else None,
+    )
+    att.log.record(imp)
+    request.scope[IMPRESSION] = imp
+    return rec_id
