@@ -52,6 +52,31 @@ async function apiRow(customerId: string, row: "buy-again" | "recently-viewed"):
   return body.items.map((i) => i.article_id);
 }
 
+/** The feed's attributed lists so far (`GET /admin/insights`, merchandiser key). */
+async function feedInsights(): Promise<{
+  clicked: number;
+  carted: number;
+  converted: number;
+  first: number;
+}> {
+  const res = await fetch(`${inject("apiUrl")}/admin/insights?surface=feed`, {
+    headers: { "X-API-Key": inject("merchandiserKey") },
+  });
+  expect(res.status).toBe(200);
+  type Rate = { k: number };
+  const body = (await res.json()) as {
+    surfaces: { click_through: Rate; add_to_cart: Rate; conversion: Rate }[];
+    by_position: { click_through: Rate }[];
+  };
+  const feed = body.surfaces[0];
+  return {
+    clicked: feed?.click_through.k ?? 0,
+    carted: feed?.add_to_cart.k ?? 0,
+    converted: feed?.conversion.k ?? 0,
+    first: body.by_position[0]?.click_through.k ?? 0,
+  };
+}
+
 /** Counts the page's server action calls (POSTs with Next's action header) from now on. */
 function actionCounter(page: Page): () => number {
   let n = 0;
@@ -84,10 +109,11 @@ describe("product page events", () => {
     const before = await cardIds(page, FOR_YOU);
     expect(before.length).toBeGreaterThan(0);
     bought = before[0] ?? "";
+    const feedBefore = await feedInsights();
 
     const actions = actionCounter(page);
     await page.locator(`${FOR_YOU} [data-article-id="${bought}"]`).getByRole("link").click();
-    await page.waitForURL(`**/product/${bought}`);
+    await page.waitForURL((u) => u.pathname === `/product/${bought}`);
     // One view for this opening, and no more while the page stays open.
     await expect.poll(actions, { timeout: 10_000 }).toBe(1);
     await page.waitForTimeout(500);
@@ -122,6 +148,17 @@ describe("product page events", () => {
       }),
     });
     expect(direct.status).toBe(403);
+
+    // The view, the add to bag and the purchase each carried For you's rec_id and position 1:
+    // the feed's insights count one more clicked, carted and converted list, at position 1.
+    const link = new URL(page.url());
+    expect(link.searchParams.get("rec")?.startsWith("feed.")).toBe(true);
+    expect(link.searchParams.get("pos")).toBe("1");
+    const feedAfter = await feedInsights();
+    expect(feedAfter.clicked).toBe(feedBefore.clicked + 1);
+    expect(feedAfter.carted).toBe(feedBefore.carted + 1);
+    expect(feedAfter.converted).toBe(feedBefore.converted + 1);
+    expect(feedAfter.first).toBe(feedBefore.first + 1);
 
     await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").first().click();
     await page.waitForURL((u) => u.pathname === "/");

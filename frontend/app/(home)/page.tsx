@@ -42,7 +42,12 @@ export default async function HomePage() {
           {feed.status === "rejected" ? (
             <Notice variant="error">{userMessage(feed.reason)}</Notice>
           ) : feed.value && feed.value.items.length > 0 ? (
-            <ProductGrid items={feed.value.items} reasons label="For you" />
+            <ProductGrid
+              items={feed.value.items}
+              reasons
+              label="For you"
+              recId={feed.value.rec_id}
+            />
           ) : (
             <EmptyState title="Nothing to suggest yet">
               Tell us what you like on your{" "}
@@ -75,7 +80,13 @@ export default async function HomePage() {
         action={{ href: "/explore?sort=trending", label: "Shop trending" }}
       >
         {top.length > 0 ? (
-          <ProductGrid items={top.slice(0, 8)} reasons label="Trending now" priorityCount={0} />
+          <ProductGrid
+            items={top.slice(0, 8)}
+            reasons
+            label="Trending now"
+            priorityCount={0}
+            recId={trending.value.rec_id}
+          />
         ) : (
           <EmptyState title="No sales this week yet" />
         )}
@@ -89,7 +100,12 @@ export default async function HomePage() {
         {fresh.status === "rejected" ? (
           <Notice variant="error">{userMessage(fresh.reason)}</Notice>
         ) : fresh.value.items.length > 0 ? (
-          <ProductGrid items={fresh.value.items} label="New arrivals" priorityCount={0} />
+          <ProductGrid
+            items={fresh.value.items}
+            label="New arrivals"
+            priorityCount={0}
+            recId={fresh.value.rec_id}
+          />
         ) : (
           <EmptyState title="Nothing new yet" />
         )}

@@ -64,6 +64,7 @@ async function SignedIn({ session }: { session: Session }) {
             reasons
             label="Your feed"
             className="md:grid-cols-2 xl:grid-cols-2"
+            recId={feed.rec_id}
           />
         </section>
       </div>

@@ -66,7 +66,12 @@ export function ExploreView({ state, result }: { state: FilterState; result: Bro
           </aside>
           <PendingRegion className="min-w-0 flex-1">
             {result.items.length > 0 ? (
-              <ProductGrid items={result.items} label="Products" />
+              <ProductGrid
+                items={result.items}
+                label="Products"
+                recId={result.rec_id}
+                firstPosition={result.offset + 1}
+              />
             ) : (
               <EmptyState
                 title="Nothing matches these filters"

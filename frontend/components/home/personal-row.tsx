@@ -38,6 +38,7 @@ export function PersonalRow({
         label={title}
         priorityCount={0}
         className="md:grid-cols-4 xl:grid-cols-4"
+        recId={result.value.rec_id}
       />
     </Section>
   );

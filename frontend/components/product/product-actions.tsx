@@ -7,6 +7,7 @@ import { startTransition, useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
 import { type ShopInput, type ShopState, shop } from "@/lib/actions/events";
+import type { FromList } from "@/lib/ids";
 import { newEventId } from "@/lib/events";
 
 const INITIAL: ShopState = { status: "idle", type: null, message: "" };
@@ -20,17 +21,20 @@ export function ProductActions({
   articleId,
   canBuy,
   available = true,
+  from = null,
 }: {
   articleId: string;
   canBuy: boolean;
   available?: boolean;
+  /** The list the product was opened from: the bag and the purchase say so too. */
+  from?: FromList | null;
 }) {
   const [state, dispatch, pending] = useActionState(shop, INITIAL);
   const [busy, setBusy] = useState<ShopInput["type"] | null>(null);
 
   const act = (type: ShopInput["type"]) => {
     setBusy(type);
-    startTransition(() => dispatch({ type, articleId, eventId: newEventId() }));
+    startTransition(() => dispatch({ type, articleId, eventId: newEventId(), from }));
   };
   return (
     <div className="flex flex-col gap-3" data-testid="product-actions">

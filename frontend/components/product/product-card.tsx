@@ -13,10 +13,13 @@ export function ProductCard({
   item,
   reason,
   priority = false,
+  href,
 }: {
   item: AnyItem;
   reason?: string;
   priority?: boolean;
+  /** The product's link (default: its page), e.g. carrying the list it was shown in. */
+  href?: string;
 }) {
   const others = item.colourways - 1;
   // Shopper lists leave such articles out; a card may still show one (a merchandiser's list).
@@ -47,7 +50,7 @@ export function ProductCard({
       <div className="mt-3 flex flex-col gap-1 text-sm">
         <h3 className="leading-snug">
           <Link
-            href={`/product/${item.article_id}`}
+            href={href ?? `/product/${item.article_id}`}
             className="outline-none after:absolute after:inset-0 hover:underline focus-visible:underline"
           >
             {item.prod_name}

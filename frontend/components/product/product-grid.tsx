@@ -10,6 +10,9 @@ export function ProductGrid({
   priorityCount = 4,
   className,
   label,
+  recId,
+  positions,
+  firstPosition = 1,
 }: {
   items: AnyItem[];
   /** Show each ranked item's `reason` line. */
@@ -18,6 +21,12 @@ export function ProductGrid({
   priorityCount?: number;
   className?: string;
   label?: string;
+  /** The list's `rec_id`: each product link carries it and the item's position. */
+  recId?: string | null;
+  /** Each item's position in the list as served (when some were left out here). */
+  positions?: number[];
+  /** The position of the first item (a later page of the list). */
+  firstPosition?: number;
 }) {
   return (
     <ul
@@ -35,6 +44,13 @@ export function ProductGrid({
               item={item}
               priority={i < priorityCount}
               reason={reasons && "reason" in item ? item.reason : undefined}
+              href={
+                recId
+                  ? `/product/${item.article_id}?rec=${encodeURIComponent(recId)}&pos=${
+                      positions?.[i] ?? firstPosition + i
+                    }`
+                  : undefined
+              }
             />
           </Reveal>
         </li>

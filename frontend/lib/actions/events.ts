@@ -8,7 +8,7 @@ import { userMessage } from "@/lib/api/errors";
 import { type EventSender, postEvents } from "@/lib/api/events";
 import type { EventIn, EventType } from "@/lib/api/types";
 import { isEventId } from "@/lib/events";
-import { isArticleId } from "@/lib/ids";
+import { type FromList, isArticleId, isPosition, isRecId } from "@/lib/ids";
 import { serviceKey } from "@/lib/service";
 import { getSession, isDemoSession, type Session } from "@/lib/session";
 
@@ -17,6 +17,8 @@ export interface ShopInput {
   type: Exclude<EventType, "view">;
   articleId: string;
   eventId: string;
+  /** The list the product was opened from (attribution), if any. */
+  from?: FromList | null;
 }
 
 export interface ShopState {
@@ -36,13 +38,37 @@ async function retried<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Posts the session's customer's event; the same `event_id` makes a retry safe. */
+/** The event's list, when the browser's claim of it is well formed (the API checks it). */
+function attributed(from: unknown): Pick<EventIn, "rec_id" | "position"> {
+  if (typeof from !== "object" || from === null) return {};
+  const { recId, position } = from as Record<string, unknown>;
+  return isRecId(recId) && isPosition(position) ? { rec_id: recId, position } : {};
+}
+
+/**
+ * Posts the session's customer's event; the same `event_id` makes a retry safe. A list id the
+ * API refuses (a link from another shop, an altered one) does not cost the event: it is sent
+ * again without it, as organic.
+ */
 async function send(
   sender: EventSender,
   session: Session,
   event: Omit<EventIn, "customer_id">,
 ): Promise<void> {
-  await retried(() => postEvents(sender, [{ ...event, customer_id: session.customerId }]));
+  const post = (e: Omit<EventIn, "customer_id">) =>
+    retried(() => postEvents(sender, [{ ...e, customer_id: session.customerId }]));
+  try {
+    await post(event);
+  } catch (err) {
+    const listRefused =
+      err instanceof ApiError &&
+      err.kind === "invalid-input" &&
+      err.errors.length > 0 &&
+      err.errors.every((e) => /\.(rec_id|position)$/.test(e.field));
+    if (!listRefused || event.rec_id == null) throw err;
+    const { rec_id: _r, position: _p, ...organic } = event;
+    await post(organic);
+  }
 }
 
 const KEY_MISSING =
@@ -82,11 +108,20 @@ function isArticle(value: unknown): value is string {
  * The shopper opened a product page. Best effort: signed out, or the API unreachable, it is
  * dropped without a word, since a lost view must not get in the way of shopping.
  */
-export async function recordView(articleId: unknown, eventId: unknown): Promise<void> {
+export async function recordView(
+  articleId: unknown,
+  eventId: unknown,
+  from: unknown = null,
+): Promise<void> {
   const session = await getSession();
   if (!session || !isArticle(articleId) || !isEventId(eventId)) return;
   try {
-    const view = { event_id: eventId, type: "view" as const, article_id: articleId };
+    const view = {
+      event_id: eventId,
+      type: "view" as const,
+      article_id: articleId,
+      ...attributed(from),
+    };
     await send({ token: session.token }, session, view);
   } catch {
     // see above: nothing to tell the shopper
@@ -110,7 +145,12 @@ export async function shop(_prev: ShopState, input: ShopInput): Promise<ShopStat
   if (type === "purchase" && !isDemoSession(session)) {
     return failed("Buying goes through the checkout.");
   }
-  const event = { event_id: input.eventId, type, article_id: input.articleId };
+  const event = {
+    event_id: input.eventId,
+    type,
+    article_id: input.articleId,
+    ...attributed(input.from),
+  };
   if (type === "purchase") {
     const refused = await buy(session, event);
     if (refused) return failed(refused);
