@@ -2,6 +2,9 @@ import { type NextRequest, NextResponse } from "next/server";
 
 import { baseSecurityHeaders, contentSecurityPolicy, newNonce } from "@/lib/security-headers";
 
+const VISITOR = "lookbook_visitor";
+const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 function isApiPath(pathname: string): boolean {
   return pathname === "/api" || pathname.startsWith("/api/");
 }
@@ -31,7 +34,21 @@ function withSecurityHeaders(request: NextRequest): NextResponse {
   const forward = new Headers(request.headers);
   forward.set("x-nonce", nonce);
   forward.set("Content-Security-Policy", csp);
+  // The anonymous visitor's first-party id: the API counts the lists it served to them
+  // (attribution), and it unlocks nothing. Kept a year; the pages read it from the request.
+  const given = request.cookies.get(VISITOR)?.value;
+  const visitor = given && VISITOR_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
+  forward.set("x-visitor-id", visitor);
   const response = NextResponse.next({ request: { headers: forward } });
+  if (visitor !== given) {
+    response.cookies.set(VISITOR, visitor, {
+      httpOnly: true,
+      sameSite: "lax",
+      path: "/",
+      maxAge: 365 * 24 * 3600,
+      secure: process.env.LOOKBOOK_SECURE_COOKIES === "1",
+    });
+  }
   response.headers.set("Content-Security-Policy", csp);
   for (const [name, value] of Object.entries(baseSecurityHeaders())) {
     response.headers.set(name, value);

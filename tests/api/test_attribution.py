@@ -134,3 +134,23 @@ def test_an_unknown_or_altered_rec_id_is_a_422_naming_the_field(shop: Any, chang
     r = client.post("/events", json={"events": [event]}, headers=keys["service"])
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]]
+
+
+def test_an_anonymous_visitor_s_id_is_recorded_and_a_bad_one_is_not(shop: Any) -> None:
+    client, keys, customer = shop
+    log = client.app.state.attribution.log  # type: ignore[attr-defined]
+    good = client.get("/trending?limit=3", headers={"X-Visitor-Id": "visitor_0123abcd"})
+    bad = client.get("/trending?limit=3", headers={"X-Visitor-Id": "<script>"})
+    feed = client.get(
+        f"/recommendations/{customer}?limit=3",
+        headers={**keys["service"], "X-Visitor-Id": "visitor_0123abcd"},
+    )
+    log.flush()
+    rows = dict(
+        (r[0], (r[1], r[2]))
+        for r in log.db.rows("SELECT rec_id, visitor_id, customer_id FROM impressions")
+    )
+    assert rows[good.json()["rec_id"]] == ("visitor_0123abcd", None)
+    assert rows[bad.json()["rec_id"]] == (None, None)
+    # A customer's list is theirs: the visitor id is not kept beside it.
+    assert rows[feed.json()["rec_id"]] == (None, customer)

@@ -29,9 +29,21 @@ export interface ApiRequest {
  * (problem+json, a non-JSON error page, or no answer at all). Server-side only; the browser
  * reaches the API through the `/api/*` proxy.
  */
+/** The visitor id the proxy put on the page's request (none outside a request). */
+async function visitorId(): Promise<string | null> {
+  try {
+    const { headers } = await import("next/headers");
+    return (await headers()).get("x-visitor-id");
+  } catch {
+    return null;
+  }
+}
+
 export async function apiFetch<T>(path: string, req: ApiRequest = {}): Promise<T> {
   const url = `${apiBase()}${path}${buildQuery(req.query)}`;
   const headers: Record<string, string> = { Accept: "application/json" };
+  const visitor = await visitorId();
+  if (visitor) headers["X-Visitor-Id"] = visitor;
   if (req.token) headers.Authorization = `Bearer ${req.token}`;
   if (req.apiKey) headers["X-API-Key"] = req.apiKey;
   let body: BodyInit | undefined;
