@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
@@ -37,8 +38,12 @@ def served(
     *,
     customer_id: str | None = None,
     query: str | None = None,
+    moved: Sequence[Sequence[Any]] | None = None,
+    first: int = 1,
 ) -> str | None:
-    """Issue the list's ``rec_id`` and record its impression (None without attribution)."""
+    """Issue the list's ``rec_id`` and record its impression (None without attribution);
+    ``moved``: per item, the merchandising rules that moved it (``first``: the first item's
+    position in the list, a later page's offset + 1)."""
     att: Attribution | None = getattr(request.app.state, "attribution", None)
     if att is None:
         return None
@@ -55,6 +60,12 @@ def served(
         customer_id=customer_id,
         visitor_id=None if customer_id else visitor_of(request.headers.get(VISITOR_HEADER)),
         query=" ".join(query.lower().split())[:200] if query else None,
+        moved=tuple(
+            (first + i, int(ref.id))
+            for i, refs in enumerate(moved or ())
+            for ref in refs
+            if ref.id > 0  # a draft being previewed is no rule yet
+        ),
     )
     att.log.record(imp)
     request.scope[IMPRESSION] = imp

@@ -42,6 +42,10 @@ BATCH = 500
 MAX_PENDING = 50_000
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _PART = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MOVED = (
+    "INSERT INTO impression_rules (rec_id, position, rule_id) VALUES (:rec_id, :position, "
+    ":rule_id) ON CONFLICT (rec_id, position, rule_id) DO NOTHING"
+)
 _INSERT = (
     "INSERT INTO impressions (rec_id, surface, ts, customer_id, visitor_id, query, n, items) "
     "VALUES (:rec_id, :surface, :ts, :customer_id, :visitor_id, :query, :n, :items) "
@@ -115,6 +119,8 @@ class Impression:
     customer_id: str | None = None
     visitor_id: str | None = None
     query: str | None = None
+    #: (position, rule id) of each item a merchandising rule moved.
+    moved: tuple[tuple[int, int], ...] = ()
 
     def row(self) -> dict[str, object]:
         items = np.array([int(a) for a in self.article_ids], dtype="<i8").tobytes()
@@ -185,8 +191,15 @@ class ImpressionLog:
         if not batch:
             return 0
         try:
+            moved = [
+                {"rec_id": i.rec_id, "position": pos, "rule_id": rule}
+                for i in batch
+                for pos, rule in i.moved
+            ]
             with self._db.write() as conn:
                 self._db.execute_many(conn, _INSERT, [i.row() for i in batch])
+                if moved:
+                    self._db.execute_many(conn, _MOVED, moved)
         except Exception:
             with self._lock:
                 self._pending[:0] = batch
@@ -198,6 +211,13 @@ class ImpressionLog:
         from sqlalchemy import text
 
         with self._db.write() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM impression_rules WHERE rec_id IN "
+                    "(SELECT rec_id FROM impressions WHERE ts < :t)"
+                ),
+                {"t": before},
+            )
             return int(
                 conn.execute(text("DELETE FROM impressions WHERE ts < :t"), {"t": before}).rowcount
             )

@@ -83,6 +83,16 @@ class QueryRow:
 
 
 @dataclass
+class RuleRow:
+    """The items a merchandising rule moved: in how many lists, how many items, and the share
+    of them opened from their list (a view carrying the list's rec_id and that position)."""
+
+    rule_id: int
+    lists: int
+    click_through: Rate
+
+
+@dataclass
 class Insights:
     start: float
     end: float
@@ -92,6 +102,7 @@ class Insights:
     by_position: list[tuple[int, Rate]] = field(default_factory=list)
     top_queries: list[QueryRow] = field(default_factory=list)
     no_click_queries: list[QueryRow] = field(default_factory=list)
+    rules: list[RuleRow] = field(default_factory=list)
 
 
 def _day(db: Database) -> str:
@@ -151,7 +162,20 @@ def insights(
     ]
     out.by_position = _by_position(db, where, p)
     out.top_queries, out.no_click_queries = _queries(db, where, p, top)
+    out.rules = _rules(db, where, p)
     return out
+
+
+def _rules(db: Database, where: str, p: dict[str, Any]) -> list[RuleRow]:
+    rows = db.rows(
+        "SELECT r.rule_id, count(DISTINCT r.rec_id), count(*), sum(CASE WHEN EXISTS ("
+        "SELECT 1 FROM events e WHERE e.rec_id = r.rec_id AND e.type = 'view' "
+        "AND e.position = r.position) THEN 1 ELSE 0 END) "
+        f"FROM impression_rules r JOIN impressions i ON i.rec_id = r.rec_id WHERE {where} "
+        "GROUP BY r.rule_id ORDER BY r.rule_id",
+        p,
+    )
+    return [RuleRow(int(r), int(n), Rate.of(int(c or 0), int(k))) for r, n, k, c in rows]
 
 
 def _row(

@@ -79,6 +79,13 @@ impressions = sa.Table(
     sa.Column("n", sa.Integer),
     sa.Column("items", sa.LargeBinary),
 )
+impression_rules = sa.Table(
+    "impression_rules",
+    metadata,
+    sa.Column("rec_id", sa.Text, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("rule_id", sa.BigInteger, primary_key=True),
+)
 catalog_changes = sa.Table(
     "catalog_changes",
     metadata,
@@ -112,6 +119,7 @@ COPIED: dict[str, list[tuple[sa.Table, str | None]]] = {
         (catalog_changes, "seq"),
         (catalog_uploads, None),
         (impressions, None),
+        (impression_rules, None),
     ],
 }
 

@@ -55,7 +55,15 @@ def list_articles(
         limit=limit,
         offset=offset,
         version=snap.version,
-        rec_id=served(request, "browse", snap.version, article_ids(page.records), query=q),
+        rec_id=served(
+            request,
+            "browse",
+            snap.version,
+            article_ids(page.records),
+            query=q,
+            moved=page.rules,
+            first=offset + 1,
+        ),
         facets={
             name: [
                 FacetValue(value=v, count=c)
@@ -103,7 +111,14 @@ def get_similar(
     page = steer.page
     ranked = similar(snap, settings, article_id, steer.filters, page, other_groups=other_groups)
     reasons = [_dominant(p) for p in ranked.parts]
-    rec_id = served(request, "similar", snap.version, article_ids(ranked.records))
+    rec_id = served(
+        request,
+        "similar",
+        snap.version,
+        article_ids(ranked.records),
+        moved=ranked.rules,
+        first=page.offset + 1,
+    )
     return ranked_list(
         ranked,
         settings.shop,

@@ -59,6 +59,15 @@ class QueryOut(BaseModel):
     click_through: RateOut
 
 
+class RuleOut(BaseModel):
+    """The items a merchandising rule moved, and how often they were opened from their list."""
+
+    id: int
+    name: str | None = Field(description="null: the rule was deleted since")
+    lists: int
+    click_through: RateOut = Field(description="items opened / items the rule moved")
+
+
 class InsightsOut(BaseModel):
     start: datetime
     end: datetime
@@ -68,6 +77,7 @@ class InsightsOut(BaseModel):
     by_position: list[PositionOut]
     top_queries: list[QueryOut]
     no_click_queries: list[QueryOut]
+    rules: list[RuleOut]
 
 
 def _day(d: int | None) -> date | None:
@@ -103,6 +113,7 @@ def get_insights(
     b = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     db = request.app.state.attribution.log.db
     found = insights(db, a, b, surface=surface, window_days=window_days)
+    names = {r.id: r.name for r in request.app.state.rules.all()} if found.rules else {}
     return InsightsOut(
         start=datetime.fromtimestamp(a, UTC),
         end=datetime.fromtimestamp(b, UTC),
@@ -115,4 +126,13 @@ def get_insights(
         ],
         top_queries=[QueryOut.model_validate(asdict(q)) for q in found.top_queries],
         no_click_queries=[QueryOut.model_validate(asdict(q)) for q in found.no_click_queries],
+        rules=[
+            RuleOut(
+                id=r.rule_id,
+                name=names.get(r.rule_id),
+                lists=r.lists,
+                click_through=RateOut(**asdict(r.click_through)),
+            )
+            for r in found.rules
+        ],
     )

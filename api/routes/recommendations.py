@@ -50,7 +50,13 @@ def get_recommendations(
         activity=activity,
     )
     rec_id = served(
-        request, "feed", snap.version, article_ids(ranked.records), customer_id=customer_id
+        request,
+        "feed",
+        snap.version,
+        article_ids(ranked.records),
+        customer_id=customer_id,
+        moved=ranked.rules,
+        first=page.offset + 1,
     )
     return ranked_list(
         ranked,
@@ -106,5 +112,12 @@ def get_trending(
         limit=page.limit,
         offset=page.offset,
         version=snap.version,
-        rec_id=served(request, "trending", snap.version, article_ids(records)),
+        rec_id=served(
+            request,
+            "trending",
+            snap.version,
+            article_ids(records),
+            moved=moved,
+            first=page.offset + 1,
+        ),
     )

@@ -64,7 +64,15 @@ def search_text(
         customer_id=customer,
         activity=activity,
     )
-    rec_id = served(request, "search", snap.version, article_ids(ranked.records), query=q)
+    rec_id = served(
+        request,
+        "search",
+        snap.version,
+        article_ids(ranked.records),
+        query=q,
+        moved=ranked.rules,
+        first=page.offset + 1,
+    )
     return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)
 
 
@@ -85,5 +93,12 @@ async def search_image(
     ranked = search(
         snap, settings, steer.filters, page, image=vec, customer_id=customer, activity=activity
     )
-    rec_id = served(request, "photo", snap.version, article_ids(ranked.records))
+    rec_id = served(
+        request,
+        "photo",
+        snap.version,
+        article_ids(ranked.records),
+        moved=ranked.rules,
+        first=page.offset + 1,
+    )
     return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)

@@ -154,3 +154,40 @@ def test_an_anonymous_visitor_s_id_is_recorded_and_a_bad_one_is_not(shop: Any) -
     assert rows[bad.json()["rec_id"]] == (None, None)
     # A customer's list is theirs: the visitor id is not kept beside it.
     assert rows[feed.json()["rec_id"]] == (None, customer)
+
+
+def test_the_items_a_rule_moved_have_their_own_click_through(shop: Any) -> None:
+    client, keys, customer = shop
+    merch = keys["merchandiser"]
+    trend = client.get("/trending?limit=30&window_days=30").json()["items"]
+    pinned = trend[-1]["article_id"]
+    rule = {
+        "name": "Hero",
+        "scope": {"surfaces": ["trending"]},
+        "action": {"type": "pin", "pins": [{"article_id": pinned, "position": 1}]},
+    }
+    made = client.post("/admin/rules", json=rule, headers=merch).json()
+    try:
+        body = client.get("/trending?limit=5").json()
+        assert body["items"][0]["article_id"] == pinned
+        event = {
+            "event_id": uuid.uuid4().hex,
+            "type": "view",
+            "customer_id": customer,
+            "article_id": pinned,
+            "rec_id": body["rec_id"],
+            "position": 1,
+        }
+        assert (
+            client.post("/events", json={"events": [event]}, headers=keys["service"]).json()[
+                "accepted"
+            ]
+            == 1
+        )
+        client.app.state.attribution.log.flush()  # type: ignore[attr-defined]
+        found = client.get("/admin/insights?surface=trending", headers=merch).json()["rules"]
+        (row,) = [r for r in found if r["id"] == made["id"]]
+        assert row["name"] == "Hero" and row["lists"] == 1
+        assert (row["click_through"]["k"], row["click_through"]["n"]) == (1, 1)
+    finally:
+        client.delete(f"/admin/rules/{made['id']}", headers=merch)

@@ -42,7 +42,10 @@ def test_ten_lists_four_clicked_one_bought(state: Path | str) -> None:
             rec = ids.issue("search", "v1", now=T0 + i)
             recs.append(rec)
             query = "linen dress" if i < 6 else "wool coat"
-            log.record(Impression(rec, "search", T0 + i, tuple(ARTS[: 12 - i]), query=query))
+            moved = ((1, 7),) if i < 2 else ()  # rule 7 pinned the first item of lists 0 and 1
+            log.record(
+                Impression(rec, "search", T0 + i, tuple(ARTS[: 12 - i]), query=query, moved=moved)
+            )
         # Another surface and a list outside the range: counted apart, not at all.
         log.record(Impression(ids.issue("trending", "v1"), "trending", T0, tuple(ARTS)))
         log.record(Impression(ids.issue("search", "v1"), "search", T0 - 86_400 * 3, tuple(ARTS)))
@@ -105,6 +108,14 @@ def test_ten_lists_four_clicked_one_bought(state: Path | str) -> None:
         assert top == [("linen dress", 6, 4), ("wool coat", 4, 0)]
         assert [q.query for q in found.no_click_queries] == ["wool coat"]
 
+        # Rule 7's items: shown in 2 lists, opened in both (position 1 of lists 0 and 1).
+        (rule,) = found.rules
+        assert (rule.rule_id, rule.lists, rule.click_through.k, rule.click_through.n) == (
+            7,
+            2,
+            2,
+            2,
+        )
         every = insights(log.db, T0 - 3600, T0 + 3600)
         assert {s.surface: s.lists for s in every.surfaces} == {"search": 10, "trending": 1}
         assert log.prune(T0 - 86_400) == 1

@@ -8,7 +8,8 @@ Create Date: 2026-12-06
 An impression is one ranked list answered: its ``rec_id`` (which names the surface, the index
 version and the variant, signed by the API: `core.attribution`), when, for whom (a customer or
 an anonymous visitor), the search query if any, and the article ids in order, packed as
-8-byte integers. Events find their list by ``rec_id`` (indexed now).
+8-byte integers; and, in ``impression_rules``, which positions merchandising rules moved.
+Events find their list by ``rec_id`` (indexed now).
 """
 
 from __future__ import annotations
@@ -38,3 +39,13 @@ def upgrade() -> None:
         sa.Column("items", sa.LargeBinary, nullable=False),
     )
     op.create_index("impressions_by_ts", "impressions", ["ts", "surface"])
+    # The items merchandising rules moved (pinned, boosted, buried), one row each: the insights'
+    # click-through of the items each rule moved.
+    op.create_table(
+        "impression_rules",
+        sa.Column("rec_id", sa.Text, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("rule_id", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("rec_id", "position", "rule_id"),
+    )
+    op.create_index("impression_rules_by_rule", "impression_rules", ["rule_id", "rec_id"])

@@ -8,6 +8,7 @@ import { cn } from "@/lib/utils";
 const PAGES = [
   ["catalog", "/catalog", "Catalog"],
   ["merchandising", "/merchandising", "Merchandising"],
+  ["insights", "/insights", "Insights"],
 ] as const;
 
 /** The staff area's own bar: who is signed in, its pages, and sign-out. */

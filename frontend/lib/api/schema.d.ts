@@ -1410,6 +1410,8 @@ export interface components {
             top_queries: components["schemas"]["QueryOut"][];
             /** No Click Queries */
             no_click_queries: components["schemas"]["QueryOut"][];
+            /** Rules */
+            rules: components["schemas"]["RuleOut"][];
         };
         /**
          * KeyCreate
@@ -1825,6 +1827,23 @@ export interface components {
         RuleList: {
             /** Rules */
             rules: components["schemas"]["Rule"][];
+        };
+        /**
+         * RuleOut
+         * @description The items a merchandising rule moved, and how often they were opened from their list.
+         */
+        RuleOut: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description null: the rule was deleted since
+             */
+            name: string | null;
+            /** Lists */
+            lists: number;
+            /** @description items opened / items the rule moved */
+            click_through: components["schemas"]["RateOut"];
         };
         /**
          * RuleRef

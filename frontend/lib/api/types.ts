@@ -26,6 +26,7 @@ export type Rule = Schemas["Rule"];
 export type RuleIn = Schemas["RuleIn"];
 export type RuleList = Schemas["RuleList"];
 export type Caller = Schemas["Caller"];
+export type Insights = Schemas["InsightsOut"];
 
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 
