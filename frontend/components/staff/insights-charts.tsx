@@ -25,6 +25,11 @@ function pct(v: number): string {
   return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 }
 
+/** The top of a rate axis: a little above the highest value, never past 100 %. */
+function ceiling(values: number[]): number {
+  return Math.min(1, Math.max(0.01, ...values) * 1.1);
+}
+
 function scaleY(max: number) {
   return (v: number) => PAD.top + (1 - v / max) * (H - PAD.top - PAD.bottom);
 }
@@ -43,7 +48,7 @@ export function LineChart({
   series: Series[];
 }) {
   const highs = series.flatMap((s) => s.points.map((p) => p.high ?? p.value ?? 0));
-  const max = Math.max(0.01, ...highs) * 1.1;
+  const max = ceiling(highs);
   const y = scaleY(max);
   const x = (i: number) =>
     PAD.left + (days.length <= 1 ? 0.5 : i / (days.length - 1)) * (W - PAD.left - PAD.right);
@@ -111,7 +116,7 @@ export function LineChart({
 }
 
 export function PositionChart({ title, points }: { title: string; points: Point[] }) {
-  const max = Math.max(0.01, ...points.map((p) => p.high ?? p.value ?? 0)) * 1.1;
+  const max = ceiling(points.map((p) => p.high ?? p.value ?? 0));
   const y = scaleY(max);
   const step = (W - PAD.left - PAD.right) / Math.max(points.length, 1);
   return (
