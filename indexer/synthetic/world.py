@@ -37,7 +37,7 @@ from indexer.synthetic.articles import LINES, Catalog, build_catalog
 from indexer.synthetic.calendar import day_strings, price_strings
 from indexer.synthetic.customers import Customers, build_customers, fixed_strings
 from indexer.synthetic.images import ImageSpec, write_chunk, write_images
-from indexer.synthetic.taxonomy import APPEARANCES, COLOURS, TYPE_BY_NAME
+from indexer.synthetic.taxonomy import APPEARANCES, COLOURS, INDEXES, TYPE_BY_NAME
 from indexer.synthetic.transactions import Purchases, simulate
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,32 @@ def _write_customers(path: Path, customers: Customers) -> None:
         f.write(_header(CUSTOMERS.names))
         opts = pacsv.WriteOptions(include_header=False, quoting_style="none")
         pacsv.write_csv(customers.table, f, opts)
+
+
+#: The customers' hidden tastes, for simulated shoppers (`evaluation.simulate`): ground truth
+#: beside the data that the indexer never reads.
+TRUTH = Path("truth") / "tastes.csv"
+
+
+def _write_tastes(path: Path, customers: Customers) -> None:
+    """Each customer's favourite lines ("index|product type"), colours and pattern, price
+    level and how often they stray from them."""
+    import pandas as pd
+
+    lines = [f"{INDEXES[ln.index].name}|{ln.type_name}" for ln in LINES]
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers.ids.astype(str),
+            "fav_lines": [";".join(lines[i] for i in row) for row in customers.fav_lines],
+            "fav_colours": [
+                ";".join(COLOURS[i].name for i in row) for row in customers.fav_colours
+            ],
+            "fav_appearance": [APPEARANCES[i].name for i in customers.fav_appearance],
+            "price_pref": customers.price_pref.round(4),
+            "p_explore": customers.p_explore.round(4),
+        }
+    )
+    frame.to_csv(path, index=False)
 
 
 def _dictionary(codes: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
@@ -223,5 +249,7 @@ def generate(
             lambda p: _write_transactions(p, purchases, customer_ids, article_ids),
         )
         _atomic(out / ARTICLES.file_name, lambda p: catalog.frame.to_csv(p, index=False))
+        (out / TRUTH).parent.mkdir(exist_ok=True)
+        _atomic(out / TRUTH, lambda p: _write_tastes(p, customers))
     log.info("%s", summary.describe())
     return summary
