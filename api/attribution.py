@@ -3,7 +3,6 @@ one; the access middleware records a cached answer served again as an impression
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,22 +11,14 @@ from typing import Any
 from fastapi import Request
 
 from api.middleware import IMPRESSION, PRINCIPAL
+from api.visitor import VISITOR_HEADER, visitor_of
 from core.attribution import Impression, ImpressionLog, RecIds
-
-#: The anonymous visitor's first-party id (the storefront's cookie), sent by the storefront.
-VISITOR_HEADER = "x-visitor-id"
-_VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 @dataclass
 class Attribution:
     ids: RecIds
     log: ImpressionLog
-
-
-def visitor_of(value: str | None) -> str | None:
-    """A well-formed visitor id, else None (it never identifies a customer)."""
-    return value if value and _VISITOR.match(value) else None
 
 
 def served(

@@ -35,6 +35,8 @@ from api.auth import Authenticator, Principal
 from api.cache import ResponseCache
 from api.errors import DB_DOWN, REQUEST_ID, RETRY_AFTER_S, AuthError
 from api.ratelimit import RateLimiter, address_client, group_of
+from api.visitor import VISITOR_HEADER, visitor_of
+from core.attribution import Impression
 from core.audit import AuditLog
 from core.db import DatabaseUnavailable
 
@@ -367,9 +369,6 @@ class AccessMiddleware:
         att = self.attribution() if self.attribution is not None else None
         if att is None:
             return body
-        from api.attribution import VISITOR_HEADER, visitor_of
-        from core.attribution import Impression
-
         now = time.time()
         version = imp.rec_id.split(".")[1]
         rec_id = att.ids.issue(imp.surface, version, now=now)
