@@ -99,11 +99,10 @@ def attraction(item: dict[str, Any], taste: Taste, noise: float) -> float:
 def cascade(attractions: list[float]) -> list[float]:
     """P(the click is at position p) under the cascade: look with GAMMA^(p-1), stop at the
     first click."""
-    out, none_yet = [], 1.0
+    out, passed = [], 1.0  # passed: no click at any earlier position
     for p, a in enumerate(attractions):
-        here = none_yet * (GAMMA**p) * a
-        out.append(here)
-        none_yet -= here
+        out.append((GAMMA**p) * passed * a)
+        passed *= 1 - a
     return out
 
 
@@ -144,8 +143,8 @@ def simulate(
                 t.shown_at[p] += 1
             clicked = None
             for p, a in enumerate(attr):
-                if rng.random() >= GAMMA**p:
-                    break  # stopped looking
+                if p > 0 and rng.random() >= GAMMA:
+                    break  # stopped looking: position p is reached with GAMMA^p
                 if rng.random() < a:
                     clicked = p
                     break

@@ -68,3 +68,24 @@ def test_simulated_shoppers_are_counted_exactly_by_the_insights(
     assert any(r["simulated_k"] > 0 for r in rows)
     assert len(report["positions"]) == 12
     assert out.with_suffix(".png").stat().st_size > 0
+
+
+def test_the_cascade_s_click_probabilities_match_a_direct_simulation() -> None:
+    import random
+
+    from evaluation.simulate import GAMMA, cascade
+
+    attractions = [0.3, 0.1, 0.5, 0.2, 0.05]
+    model = cascade(attractions)
+    # By hand: position 3 is looked at with GAMMA², reached with no click at 1 and 2.
+    assert model[2] == pytest.approx(GAMMA**2 * 0.7 * 0.9 * 0.5)
+    rng, n, hits = random.Random(5), 200_000, [0] * len(attractions)
+    for _ in range(n):
+        for p, a in enumerate(attractions):
+            if p > 0 and rng.random() >= GAMMA:
+                break
+            if rng.random() < a:
+                hits[p] += 1
+                break
+    for m, h in zip(model, hits, strict=True):
+        assert h / n == pytest.approx(m, abs=0.004)
