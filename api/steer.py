@@ -17,7 +17,7 @@ from api.deps import ROLE_GATED, PageDep, SnapshotDep, _principal
 from api.errors import AuthError
 from api.filters import list_filters
 from core.catalog import point_id
-from core.errors import InvalidInput
+from core.errors import InvalidInput, pydantic_problems
 from core.rules import Attributes, PinAction, RuleIn, Surface
 from ranking.index import Snapshot
 from ranking.request import ListFilters, Page
@@ -74,8 +74,7 @@ def draft_of(raw: str, snap: Snapshot) -> RuleIn:
     try:
         draft = RuleIn.model_validate_json(raw)
     except ValidationError as exc:
-        errs = [(".".join(["preview_rule", *map(str, e["loc"])]), e["msg"]) for e in exc.errors()]
-        raise InvalidInput(errs[0][0], errs[0][1], tuple(errs[1:])) from None
+        raise InvalidInput.of(pydantic_problems(exc, "preview_rule")) from None
     check_catalog(draft, snap, prefix="preview_rule.")
     return draft
 
@@ -181,4 +180,4 @@ def check_catalog(rule: RuleIn, snap: Snapshot, prefix: str = "") -> None:
             known(f"action.match.{key}", key, getattr(match, key))
         articles("action.match.article_ids", match.article_ids)
     if errors:
-        raise InvalidInput(errors[0][0], errors[0][1], tuple(errors[1:]))
+        raise InvalidInput.of(errors)

@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, text
 
 from core import tables
 from core.catalog import ARTICLES, Kind
+from core.errors import pydantic_problems
 from core.state import file_lock, open_part
 from core.tables import insert_ignoring
 from core.taxonomy import CODE_NAMES, GROUP_OF, Taxonomy
@@ -305,10 +306,6 @@ class ArticleFields(ArticlePatch):
     hidden: bool = False
 
 
-def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
-    return [(".".join(str(p) for p in e["loc"]) or "body", str(e["msg"])) for e in exc.errors()]
-
-
 def check_change(
     op: Op,
     article_id: str,
@@ -333,7 +330,7 @@ def check_change(
     try:
         parsed = model.model_validate(dict(body))
     except ValidationError as exc:
-        return {}, [*problems, *_pydantic_problems(exc)]
+        return {}, [*problems, *pydantic_problems(exc)]
     fields = parsed.model_dump(exclude_none=True)
     if op == "patch" and not fields:
         problems.append(("body", "name at least one field to change"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class LookbookError(Exception):
     """Base of every error Lookbook raises on purpose."""
@@ -25,6 +27,21 @@ class InvalidInput(LookbookError):
         super().__init__("; ".join(f"{f}: {p}" for f, p in self.errors))
         self.field = field
         self.problem = problem
+
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> InvalidInput:
+        """One error naming every ``(field, problem)`` (at least one)."""
+        return cls(problems[0][0], problems[0][1], tuple(problems[1:]))
+
+
+def pydantic_problems(exc: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A pydantic ``ValidationError`` as ``(field, problem)`` pairs, each field its dotted
+    location under ``prefix`` ("body" when it has none)."""
+    head = [prefix] if prefix else []
+    return [
+        (".".join([*head, *(str(p) for p in e["loc"])]) or "body", str(e["msg"]))
+        for e in exc.errors()
+    ]
 
 
 class NotFound(LookbookError):

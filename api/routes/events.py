@@ -71,7 +71,7 @@ def post_events(
         if e.ts is not None and e.ts.timestamp() > now + FUTURE_S:
             errors.append((f"events.{i}.ts", "is more than 5 minutes in the future"))
     if errors:
-        raise InvalidInput(errors[0][0], errors[0][1], tuple(errors[1:]))
+        raise InvalidInput.of(errors)
     prices = snap.columns.numbers("price", rows) * settings.shop.price_multiplier
     logged = [
         Event(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from api.auth import Principal
 from api.deps import SnapshotDep, require_role
 from api.steer import check_catalog
-from core.errors import InvalidInput
+from core.errors import InvalidInput, pydantic_problems
 from core.rules import Rule, RuleIn, RuleList, RuleStore
 
 router = APIRouter(prefix="/admin/rules", tags=["rules"])
@@ -80,8 +80,7 @@ def patch_rule(
     try:
         body = RuleIn.model_validate(merged)
     except ValidationError as exc:
-        errs = [(".".join(map(str, e["loc"])) or "body", e["msg"]) for e in exc.errors()]
-        raise InvalidInput(errs[0][0], errs[0][1], tuple(errs[1:])) from None
+        raise InvalidInput.of(pydantic_problems(exc)) from None
     check_catalog(body, snap)
     return store.replace(rule_id, body, who.key_name)
 
