@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, func, select, text, tuple_
 
 from core import tables
 from core.db import PARTS, Database, sqlite_path
@@ -80,25 +80,27 @@ def _copy_table(
     if table is tables.state_versions:
         # The target's versions stay its own: every process starts by reading them afresh.
         return Copied(table.name, 0, None)
-    key = next(iter(table.primary_key.columns))
+    # Paged by the whole primary key: a key of several columns (impression_rules) has rows
+    # that share its first column, which a page boundary must not split.
+    keys = list(table.primary_key.columns)
     with source.read() as conn:
         total = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
     n, after, last = 0, None, None
     while True:
-        q = select(table).order_by(key).limit(CHUNK)
+        q = select(table).order_by(*keys).limit(CHUNK)
         if after is not None:
-            q = q.where(key > after)
+            q = q.where(tuple_(*keys) > tuple_(*after))
         with source.read() as conn:
             rows = [dict(r._mapping) for r in conn.execute(q)]
         if not rows:
             break
         out.execute(table.insert(), rows)
         n += len(rows)
-        after = rows[-1][key.name]
+        after = [rows[-1][k.name] for k in keys]
         if progress is not None:
             progress(table.name, n, total)
     if seq is not None:
-        last = int(after) if after is not None else None
+        last = int(after[0]) if after is not None else None
         # Identity columns continue after the copied numbers (never reusing one).
         out.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{seq}'), :v, :called)"),

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from core.attribution import Impression, ImpressionLog
 from core.changes import open_changes
 from core.db import PARTS, Database
 from core.events import Event, open_log
@@ -141,7 +142,7 @@ def test_the_schema_is_checked_and_upgraded_by_the_command_only(pg_cluster: Any)
 
 
 def test_the_sqlite_state_is_copied_with_its_numbers_and_only_into_an_empty_database(
-    pg_cluster: Any, tmp_path: Path
+    pg_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db_path = tmp_path / "lookbook.db"
     keys = KeyStore(db_path)
@@ -168,9 +169,22 @@ def test_the_sqlite_state_is_copied_with_its_numbers_and_only_into_an_empty_data
     changes.append([(A, "patch", {"price": 2.0}), (B, "patch", {"in_stock": False})], "m")
     changes.clear_upto(1)  # a compacted log starts past 1
     source = {"events": log.high_water(), "changes": changes.high_water()}
+    # Rows of a table keyed by several columns, which share their first one across the copy's
+    # pages (of 2 here): none is skipped.
+    impressions = ImpressionLog(db_path)
+    for k in range(4):
+        impressions.record(
+            Impression(f"rec{k}", "search", 1.0e9, (A, B), moved=((1, 7), (2, 7), (2, 8)))
+        )
+    impressions.close()
+    monkeypatch.setattr("core.state_copy.CHUNK", 2)
 
     url = pg_cluster.new_database()
     copied = {c.table: c for c in copy_state(db_path, url)}
+    assert copied["impression_rules"].rows == 12 and copied["impressions"].rows == 4
+    moved = Database.open(url)
+    assert moved.rows("SELECT count(*) FROM impression_rules") == [(12,)]
+    moved.close()
     assert copied["events"].rows == 12_000 and copied["events"].last == source["events"]
     assert copied["catalog_changes"].rows == 1 and copied["catalog_changes"].last == 2
     assert copied["api_keys"].rows == 2 and copied["preferences"].rows == 1
