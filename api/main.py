@@ -39,6 +39,7 @@ from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
 from core.retention import prune_expired
+from core.rollup import refresh
 from core.rules import RuleStore
 from core.sales import PurchaseCounts
 from core.settings import Settings, get_settings
@@ -68,6 +69,18 @@ async def _prune_periodically(app: FastAPI) -> None:
         except Exception:
             log.exception("retention: pruning failed; trying again in %.0f s", PRUNE_EVERY_S)
         await asyncio.sleep(PRUNE_EVERY_S)
+
+
+async def _roll_up_periodically(app: FastAPI) -> None:
+    """The insights' daily roll-up (`core.rollup`), every ``insights_refresh_s``; the
+    processes take turns (a claim in the database), a failure is logged and retried."""
+    every = app.state.settings.live.insights_refresh_s
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(refresh, app.state.attribution.log.db)
+        except Exception:
+            log.exception("insights: the roll-up failed; trying again in %.0f s", every)
 
 
 @asynccontextmanager
@@ -110,10 +123,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Serve anyway: /health answers, the rest is a 503 until the index can be reached.
         log.warning("index not available at start-up: %s", exc)
     pruning = asyncio.create_task(_prune_periodically(app))
+    rolling = asyncio.create_task(_roll_up_periodically(app))
     try:
         yield
     finally:
         pruning.cancel()
+        rolling.cancel()
         app.state.index.close()
         app.state.prefs.close()
         app.state.rules.close()

@@ -161,7 +161,14 @@ class LiveSettings(BaseModel):
         30,
         ge=0,
         description="impressions (the lists served, for attribution and insights) older than "
-        "this are deleted (checked hourly by every API process); 0: kept for good",
+        "this are deleted (checked hourly by every API process); 0: kept for good; the "
+        "insights' daily roll-up outlives them",
+    )
+    insights_refresh_s: float = Field(
+        60.0,
+        gt=0,
+        description="how often the insights' daily roll-up is brought up to date (one API "
+        "process does it at a time; a dashboard may also ask for it now)",
     )
     reindex_timeout_s: float = Field(
         1800.0,

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     tallies = simulate(args.api, args.data, args.visitors, args.service_key, args.seed)
     time.sleep(0.5)  # the API writes impressions every 0.2 s
     insights = httpx.get(
-        f"{args.api}/admin/insights", headers={"X-API-Key": args.staff_key}, timeout=60
+        f"{args.api}/admin/insights?fresh=true", headers={"X-API-Key": args.staff_key}, timeout=60
     ).json()
     rows = compare(tallies, insights)
     table = Table(

@@ -15,6 +15,7 @@ from api.deps import require_role
 from core.attribution import SURFACES
 from core.errors import InvalidInput
 from core.insights import EPOCH_DAY, WINDOW_DAYS, insights
+from core.rollup import as_of, refresh, rolled_up
 
 router = APIRouter(prefix="/admin", tags=["insights"])
 Staff = Annotated[Principal, Depends(require_role("merchandiser", "admin"))]
@@ -71,6 +72,10 @@ class RuleOut(BaseModel):
 class InsightsOut(BaseModel):
     start: datetime
     end: datetime
+    as_of: datetime | None = Field(
+        description="when the daily roll-up these figures come from was last brought up to "
+        "date (null: computed from the impressions just now, for another window_days)"
+    )
     window_days: int = Field(description="a purchase counts for a list within this many days")
     surfaces: list[SurfaceDayOut]
     days: list[SurfaceDayOut]
@@ -78,6 +83,11 @@ class InsightsOut(BaseModel):
     top_queries: list[QueryOut]
     no_click_queries: list[QueryOut]
     rules: list[RuleOut]
+
+
+def _days(d: date) -> int:
+    """Days since 1970."""
+    return (d - EPOCH_DAY).days
 
 
 def _day(d: int | None) -> date | None:
@@ -98,10 +108,15 @@ def get_insights(
     end: Annotated[date | None, Query(alias="to", description="last day (UTC), included")] = None,
     surface: Annotated[Literal[SURFACES] | None, Query()] = None,  # type: ignore[valid-type]
     window_days: Annotated[int, Query(ge=1, le=30)] = WINDOW_DAYS,
+    fresh: Annotated[
+        bool, Query(description="bring the daily roll-up up to date first (seconds on a big log)")
+    ] = False,
 ) -> InsightsOut:
     """Per surface and day: lists served, click-through, add-to-cart and conversion rates, with
     95% intervals, attributed revenue; click-through by position; top and no-click queries.
-    Default: the last 7 days."""
+    Default: the last 7 days. Read from the daily roll-up (`core.rollup`, brought up to date
+    every ``insights_refresh_s`` by one API process), or from the impressions for a
+    ``window_days`` other than the default."""
     today = datetime.now(UTC).date()
     last = end or today
     first = start or last - timedelta(days=6)
@@ -109,14 +124,20 @@ def get_insights(
         raise InvalidInput("from", f"{first} is after to {last}")
     if (last - first).days >= MAX_DAYS:
         raise InvalidInput("to", f"at most {MAX_DAYS} days at once")
-    a = datetime.combine(first, datetime.min.time(), UTC).timestamp()
-    b = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     db = request.app.state.attribution.log.db
-    found = insights(db, a, b, surface=surface, window_days=window_days)
+    if window_days == WINDOW_DAYS:
+        if fresh or as_of(db) is None:
+            refresh(db)
+        found = rolled_up(db, _days(first), _days(last), surface=surface)
+    else:
+        a = datetime.combine(first, datetime.min.time(), UTC).timestamp()
+        b = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp()
+        found = insights(db, a, b, surface=surface, window_days=window_days)
     names = {r.id: r.name for r in request.app.state.rules.all()} if found.rules else {}
     return InsightsOut(
-        start=datetime.fromtimestamp(a, UTC),
-        end=datetime.fromtimestamp(b, UTC),
+        start=datetime.fromtimestamp(found.start, UTC),
+        end=datetime.fromtimestamp(found.end, UTC),
+        as_of=None if found.as_of is None else datetime.fromtimestamp(found.as_of, UTC),
         window_days=window_days,
         surfaces=[_surface_day(r) for r in found.surfaces],
         days=[_surface_day(r) for r in found.days],

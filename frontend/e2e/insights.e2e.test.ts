@@ -69,6 +69,10 @@ describe("insights", () => {
     const page = await ctx.newPage();
     try {
       await staffSignIn(page, inject("merchandiserKey"), "/insights");
+      // The figures come from the daily roll-up; the list above may be newer than it.
+      await page.getByTestId("insights-refresh").click();
+      await page.waitForURL((u) => u.search === "?fresh=1");
+      expect(await page.getByTestId("insights-as-of").innerText()).toMatch(/as of \d{4}-/);
       const search = page.locator("[data-testid=insights-surface][data-surface=search]");
       await search.waitFor();
       expect(Number(await search.getAttribute("data-lists"))).toBeGreaterThan(0);

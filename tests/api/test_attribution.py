@@ -101,7 +101,13 @@ def test_an_event_with_a_list_s_rec_id_and_position_is_attributed_to_it(shop: An
     }
     r = client.post("/events", json={"events": [event]}, headers=keys["service"])
     assert r.json() == {"accepted": 1, "duplicates": 0}
-    after = client.get("/admin/insights?surface=search", headers=keys["merchandiser"]).json()
+    # Read from the roll-up as of its last refresh, until the next one or one asked for.
+    stale = client.get("/admin/insights?surface=search", headers=keys["merchandiser"]).json()
+    assert stale == before and before["as_of"] is not None
+    after = client.get(
+        "/admin/insights?surface=search&fresh=true", headers=keys["merchandiser"]
+    ).json()
+    assert after["as_of"] > before["as_of"]
     (was,), (now,) = before["surfaces"], after["surfaces"]
     assert now["click_through"]["k"] == was["click_through"]["k"] + 1
     assert now["lists"] == was["lists"]
@@ -185,7 +191,9 @@ def test_the_items_a_rule_moved_have_their_own_click_through(shop: Any) -> None:
             == 1
         )
         client.app.state.attribution.log.flush()  # type: ignore[attr-defined]
-        found = client.get("/admin/insights?surface=trending", headers=merch).json()["rules"]
+        found = client.get("/admin/insights?surface=trending&fresh=true", headers=merch).json()[
+            "rules"
+        ]
         (row,) = [r for r in found if r["id"] == made["id"]]
         assert row["name"] == "Hero" and row["lists"] == 1
         assert (row["click_through"]["k"], row["click_through"]["n"]) == (1, 1)

@@ -57,7 +57,7 @@ def test_two_hosts_share_events_catalog_keys_and_limits(
                 "schema": "current",
                 "revisions": {
                     "main": "main_0002",
-                    "events": "events_0003",
+                    "events": "events_0004",
                     "limits": "limits_0001",
                 },
             }

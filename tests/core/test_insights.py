@@ -124,3 +124,18 @@ def test_ten_lists_four_clicked_one_bought(state: Path | str) -> None:
     finally:
         log.close()
         events.close()
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10, 97, 1000, 123_457])
+def test_the_closed_form_wilson_interval_is_scipy_s(n: int) -> None:
+    from scipy import stats
+
+    from core.insights import Rate
+
+    for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        r = Rate.of(k, n)
+        assert (r.low, r.high) == (
+            pytest.approx(ci.low, abs=1e-12),
+            pytest.approx(ci.high, abs=1e-12),
+        )

@@ -32,13 +32,19 @@ function point(day: string, r: Rate): Point {
   return { day, value: r.value ?? null, low: r.low ?? null, high: r.high ?? null };
 }
 
-export default async function InsightsPage() {
+export default async function InsightsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const staff = await requireStaff("/insights");
+  // "Refresh now": the daily roll-up is brought up to date before it is read.
+  const fresh = (await searchParams).fresh === "1";
   const to = new Date();
   const from = new Date(to.getTime() - (DAYS - 1) * 86_400_000);
   const iso = (d: Date) => d.toISOString().slice(0, 10);
   const data = await apiFetch<Insights>("/admin/insights", {
-    query: { from: iso(from), to: iso(to) },
+    query: { from: iso(from), to: iso(to), ...(fresh ? { fresh: true } : {}) },
     apiKey: staff.key,
   });
   const days = Array.from({ length: DAYS }, (_, i) =>
@@ -61,6 +67,18 @@ export default async function InsightsPage() {
         What shoppers did with the lists the shop showed them, {iso(from)} to {iso(to)} (UTC): a
         list is clicked when a product is opened from it, converted when a purchase from it follows
         within {data.window_days} days. Each rate has its 95% interval.
+      </p>
+      <p className="mt-1 text-sm text-stone-600" data-testid="insights-as-of">
+        {data.as_of
+          ? `Figures as of ${data.as_of.slice(0, 16).replace("T", " ")} UTC.`
+          : "Figures computed just now."}{" "}
+        <a
+          href="/insights?fresh=1"
+          className="font-medium text-stone-900 underline underline-offset-2"
+          data-testid="insights-refresh"
+        >
+          Refresh now
+        </a>
       </p>
 
       <section aria-labelledby="by-surface" className="mt-8">

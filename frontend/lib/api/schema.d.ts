@@ -559,7 +559,9 @@ export interface paths {
          * Get Insights
          * @description Per surface and day: lists served, click-through, add-to-cart and conversion rates, with
          *     95% intervals, attributed revenue; click-through by position; top and no-click queries.
-         *     Default: the last 7 days.
+         *     Default: the last 7 days. Read from the daily roll-up (`core.rollup`, brought up to date
+         *     every ``insights_refresh_s`` by one API process), or from the impressions for a
+         *     ``window_days`` other than the default.
          */
         get: operations["get_insights_admin_insights_get"];
         put?: never;
@@ -1395,6 +1397,11 @@ export interface components {
              * Format: date-time
              */
             end: string;
+            /**
+             * As Of
+             * @description when the daily roll-up these figures come from was last brought up to date (null: computed from the impressions just now, for another window_days)
+             */
+            as_of: string | null;
             /**
              * Window Days
              * @description a purchase counts for a list within this many days
@@ -5268,6 +5275,8 @@ export interface operations {
                 to?: string | null;
                 surface?: ("feed" | "trending" | "similar" | "search" | "photo" | "browse" | "buyagain") | null;
                 window_days?: number;
+                /** @description bring the daily roll-up up to date first (seconds on a big log) */
+                fresh?: boolean;
             };
             header?: never;
             path?: never;
