@@ -59,7 +59,7 @@ async function feedInsights(): Promise<{
   converted: number;
   first: number;
 }> {
-  const res = await fetch(`${inject("apiUrl")}/admin/insights?surface=feed`, {
+  const res = await fetch(`${inject("apiUrl")}/admin/insights?surface=feed&fresh=true`, {
     headers: { "X-API-Key": inject("merchandiserKey") },
   });
   expect(res.status).toBe(200);

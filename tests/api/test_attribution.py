@@ -90,7 +90,9 @@ def test_an_event_with_a_list_s_rec_id_and_position_is_attributed_to_it(shop: An
     body = client.get("/search?q=linen+shirt").json()
     rec, item = body["rec_id"], body["items"][2]
     client.app.state.attribution.log.flush()  # type: ignore[attr-defined]
-    before = client.get("/admin/insights?surface=search", headers=keys["merchandiser"]).json()
+    before = client.get(
+        "/admin/insights?surface=search&fresh=true", headers=keys["merchandiser"]
+    ).json()
     event = {
         "event_id": uuid.uuid4().hex,
         "type": "view",
