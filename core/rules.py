@@ -9,11 +9,8 @@ so each process sees a change at its next look (at most every `POLL_S`).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -28,19 +25,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import text
 
-from core.db import DatabaseUnavailable, Watch
-from core.errors import NotFound
-from core.state import open_part
+from core.documents import Documents
 
 if TYPE_CHECKING:
     from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: How often a process looks for rules written by another (the 2 s promise, with room).
-POLL_S = 0.25
 #: Pins past this position are refused: a list shows 100 items at most.
 MAX_POSITION = 100
 
@@ -235,127 +227,14 @@ def words(s: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(s.lower()))
 
 
-class RuleStore:
+class RuleStore(Documents[RuleIn, Rule]):
     """The rules of the shop: every write is committed durably before the API answers and
-    bumps the shared version, so every process (on every host) reloads them."""
+    bumps the shared version, so every process (on every host) reloads them
+    (`core.documents`)."""
 
     def __init__(self, target: Settings | Path | str) -> None:
-        self._db = open_part(target, "main")
-        self._watch = Watch(self._db, "rules")
-        self._lock = threading.Lock()
-        self._loaded: tuple[int, list[Rule]] | None = None
-        self._looked = 0.0
-        self._generation = 0
-
-    # --- reads ---------------------------------------------------------------------------
-
-    def all(self) -> list[Rule]:
-        """Every rule, oldest first, with its status now."""
-        rows = self._db.rows(
-            "SELECT id, body, created_at, updated_at, created_by, updated_by FROM rules ORDER BY id"
-        )
-        return [_rule(r) for r in rows]
-
-    def get(self, rule_id: int) -> Rule:
-        rows = self._db.rows(
-            "SELECT id, body, created_at, updated_at, created_by, updated_by FROM rules "
-            "WHERE id = :id",
-            {"id": rule_id},
-        )
-        if not rows:
-            raise NotFound("rule", str(rule_id))
-        return _rule(rows[0])
-
-    def current(self) -> tuple[int, list[Rule]]:
-        """The rules this process applies and their generation (a number that changes with
-        every reload): reloaded when any process wrote since the last look, looked for at
-        most every `POLL_S`."""
-        now = time.monotonic()
-        with self._lock:
-            loaded, due = self._loaded, now - self._looked >= POLL_S
-        if loaded is not None and not due:
-            return loaded
-        try:
-            changed = self._watch.changed()
-        except DatabaseUnavailable:
-            # Lists go on with the rules in hand (none if they were never read): reads answer
-            # from the index while the database is down; looked for again after POLL_S.
-            with self._lock:
-                self._looked = now
-                if self._loaded is None:
-                    log.warning("rules: the database is unavailable; serving without rules")
-                    self._loaded = (self._generation, [])
-                return self._loaded
-        with self._lock:
-            self._looked = now
-            if changed or self._loaded is None:
-                self._generation += 1
-                # Read after the version: a write between the two is seen at the next look.
-                self._loaded = (self._generation, self.all())
-            return self._loaded
-
-    # --- writes --------------------------------------------------------------------------
-
-    def create(self, body: RuleIn, by: str | None) -> Rule:
-        now = datetime.now(UTC).isoformat()
-        with self._db.write() as conn:
-            (rule_id,) = conn.execute(
-                text(
-                    "INSERT INTO rules (body, created_at, updated_at, created_by, updated_by) "
-                    "VALUES (:body, :at, :at, :by, :by) RETURNING id"
-                ),
-                {"body": _json(body), "at": now, "by": by},
-            ).one()
-            self._db.bump(conn, "rules")
-        self._stale()
-        return self.get(int(rule_id))
-
-    def replace(self, rule_id: int, body: RuleIn, by: str | None) -> Rule:
-        now = datetime.now(UTC).isoformat()
-        with self._db.write() as conn:
-            n = conn.execute(
-                text(
-                    "UPDATE rules SET body = :body, updated_at = :at, updated_by = :by "
-                    "WHERE id = :id"
-                ),
-                {"body": _json(body), "at": now, "by": by, "id": rule_id},
-            ).rowcount
-            if not n:
-                raise NotFound("rule", str(rule_id))
-            self._db.bump(conn, "rules")
-        self._stale()
-        return self.get(rule_id)
-
-    def delete(self, rule_id: int) -> None:
-        with self._db.write() as conn:
-            n = conn.execute(text("DELETE FROM rules WHERE id = :id"), {"id": rule_id}).rowcount
-            if not n:
-                raise NotFound("rule", str(rule_id))
-            self._db.bump(conn, "rules")
-        self._stale()
-
-    def _stale(self) -> None:
-        """This process wrote: look at once (not after `POLL_S`)."""
-        with self._lock:
-            self._looked = 0.0
-
-    def close(self) -> None:
-        self._db.close()
+        super().__init__(target, "rules", "rule", RuleIn, _rule)
 
 
-def _json(body: RuleIn) -> str:
-    return json.dumps(body.model_dump(mode="json"), sort_keys=True)
-
-
-def _rule(row: tuple[Any, ...]) -> Rule:
-    rule_id, body, created, updated, created_by, updated_by = row
-    given = RuleIn.model_validate_json(body)
-    return Rule(
-        **given.model_dump(),
-        id=int(rule_id),
-        status=status_of(given, datetime.now(UTC)),
-        created_at=datetime.fromisoformat(created),
-        updated_at=datetime.fromisoformat(updated),
-        created_by=created_by,
-        updated_by=updated_by,
-    )
+def _rule(given: RuleIn, stored: dict[str, Any]) -> Rule:
+    return Rule(**given.model_dump(), status=status_of(given, datetime.now(UTC)), **stored)

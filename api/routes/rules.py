@@ -1,6 +1,6 @@
 """Merchandising rules (`/admin/rules`): merchandiser or admin keys; every write is audited by
 the middleware under the caller's key name, durable before the answer, and applied by every
-API process within `core.rules.POLL_S`."""
+API process within `core.documents.POLL_S`."""
 
 from __future__ import annotations
 
