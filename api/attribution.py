@@ -13,6 +13,7 @@ from fastapi import Request
 from api.middleware import IMPRESSION, PRINCIPAL
 from api.visitor import VISITOR_HEADER, visitor_of
 from core.attribution import Impression, ImpressionLog, RecIds
+from core.experiments import Arm
 
 
 @dataclass
@@ -31,10 +32,12 @@ def served(
     query: str | None = None,
     moved: Sequence[Sequence[Any]] | None = None,
     first: int = 1,
+    arm: Arm | None = None,
 ) -> str | None:
     """Issue the list's ``rec_id`` and record its impression (None without attribution);
     ``moved``: per item, the merchandising rules that moved it (``first``: the first item's
-    position in the list, a later page's offset + 1)."""
+    position in the list, a later page's offset + 1); ``arm``: the experiment's variant it was
+    served in, named in the ``rec_id`` too."""
     att: Attribution | None = getattr(request.app.state, "attribution", None)
     if att is None:
         return None
@@ -42,7 +45,7 @@ def served(
     if customer_id is None and principal is not None:
         customer_id = principal.customer_id
     now = time.time()
-    rec_id = att.ids.issue(surface, version, now=now)
+    rec_id = att.ids.issue(surface, version, arm.tag if arm else "-", now=now)
     imp = Impression(
         rec_id=rec_id,
         surface=surface,
@@ -57,6 +60,8 @@ def served(
             for ref in refs
             if ref.id > 0  # a draft being previewed is no rule yet
         ),
+        experiment=arm.experiment_id if arm else None,
+        variant=arm.variant if arm else None,
     )
     att.log.record(imp)
     request.scope[IMPRESSION] = imp

@@ -15,6 +15,7 @@ from api import errors
 from api.attribution import Attribution
 from api.auth import Authenticator
 from api.cache import ResponseCache
+from api.experiment import arm_of, experiment_book, surface_of
 from api.middleware import PERSONAL, Access, AccessMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import (
@@ -23,6 +24,7 @@ from api.routes import (
     catalog,
     customers,
     events,
+    experiments,
     health,
     insights,
     recommendations,
@@ -35,6 +37,7 @@ from core.audit import AuditLog
 from core.changes import open_changes
 from core.errors import LookbookError
 from core.events import open_log
+from core.experiments import ExperimentStore
 from core.keys import KeyStore
 from core.logging import configure
 from core.preferences import PreferenceStore
@@ -112,6 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index = LiveIndex(settings, store, app.state.changes)
     app.state.prefs = PreferenceStore(settings)
     app.state.rules = RuleStore(settings)
+    app.state.experiments = ExperimentStore(settings)
     app.state.attribution = Attribution(RecIds(settings.secret_key), ImpressionLog(settings))
     app.state.events = open_log(settings)
     app.state.sales = PurchaseCounts(app.state.events)
@@ -132,6 +136,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.index.close()
         app.state.prefs.close()
         app.state.rules.close()
+        app.state.experiments.close()
         app.state.attribution.log.close()
         app.state.events.close()
         app.state.changes.close()
@@ -152,8 +157,11 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
         return None
     # Keyed by the catalog's changes applied too: no answer outlives a change to the catalog;
     # and by the rules' mark: none outlives a rule's change, start or end.
-    book = rule_book(app)
+    book, trials = rule_book(app), experiment_book(app)
     version = f"{snap.version}@{snap.catalog_seq}{'+' + book.mark() if book else ''}"
+    if trials is not None:
+        # And by the experiments' mark: none outlives an experiment's change, start or end.
+        version += "+" + trials.mark()
     cache: ResponseCache = app.state.cache
     if app.state.prefs.changed_elsewhere():
         # Another API process saved someone's preferences: the feeds cached here may be stale.
@@ -161,17 +169,20 @@ def _cache_and_version(app: FastAPI) -> tuple[ResponseCache, str] | None:
     return cache, version
 
 
-def _live_mark(app: FastAPI, path: str, customer: str | None) -> str:
-    """What a cached answer must match besides the URL and the version, from the event log:
-    for a feed or a signed-in search the customer's newest event, for trending the newest
+def _live_mark(app: FastAPI, path: str, customer: str | None, visitor: str | None) -> str:
+    """What a cached answer must match besides the URL and the version: the experiment's
+    variant the asker is in (an anonymous visitor's is not in the URL), and from the event
+    log, for a feed or a signed-in search the customer's newest event, for trending the newest
     purchase. So no process serves an answer older than the log (one indexed SQLite read,
-    ~10 µs)."""
+    ~10 µs) or of another variant."""
+    arm = arm_of(app, surface_of(path), customer or visitor)
+    variant = f"{arm.tag}|" if arm is not None else ""
     events = getattr(app.state, "events", None)
     if events is None:
-        return ""
+        return variant
     if customer is not None and path.startswith((PERSONAL, "/search")):
-        return str(events.last_seq(customer))
-    return str(events.last_purchase()) if path.startswith("/trending") else ""
+        return variant + str(events.last_seq(customer))
+    return variant + (str(events.last_purchase()) if path.startswith("/trending") else "")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -192,7 +203,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(
         AccessMiddleware,
         cache=lambda: _cache_and_version(app),
-        live_mark=lambda path, owner: _live_mark(app, path, owner),
+        live_mark=lambda path, owner, visitor: _live_mark(app, path, owner, visitor),
         attribution=lambda: getattr(app.state, "attribution", None),
         access=lambda: getattr(app.state, "access", None),
         timeout_s=settings.request_timeout_s,
@@ -215,6 +226,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         admin.router,
         rules.router,
         insights.router,
+        experiments.router,
     ):
         app.include_router(router)
     if settings.auth.mode == "demo":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
@@ -36,7 +37,6 @@ from api.cache import ResponseCache
 from api.errors import DB_DOWN, REQUEST_ID, RETRY_AFTER_S, AuthError
 from api.ratelimit import RateLimiter, address_client, group_of
 from api.visitor import VISITOR_HEADER, visitor_of
-from core.attribution import Impression
 from core.audit import AuditLog
 from core.db import DatabaseUnavailable
 
@@ -74,7 +74,7 @@ class AccessMiddleware:
         cache: Callable[[], tuple[ResponseCache, str] | None],
         access: Callable[[], Access | None],
         timeout_s: float = 30.0,
-        live_mark: Callable[[str, str | None], str] | None = None,
+        live_mark: Callable[[str, str | None, str | None], str] | None = None,
         attribution: Callable[[], Any] | None = None,
     ) -> None:
         self.app = app
@@ -264,7 +264,8 @@ class AccessMiddleware:
         if cacheable:
             # Not cached while the database is down: no answer can be checked against the log.
             with contextlib.suppress(DatabaseUnavailable):
-                mark, found = await self._state(self._mark_and_cache, path, customer)
+                visitor = None if customer else visitor_of(headers.get(VISITOR_HEADER))
+                mark, found = await self._state(self._mark_and_cache, path, customer, visitor)
         key = (*self._key(scope, principal), mark)
         if found is not None and await self._from_cache(found, key, send, scope, customer):
             return
@@ -281,9 +282,9 @@ class AccessMiddleware:
             )
 
     def _mark_and_cache(
-        self, path: str, customer: str | None
+        self, path: str, customer: str | None, visitor: str | None
     ) -> tuple[str, tuple[ResponseCache, str] | None]:
-        mark = self.live_mark(path, customer) if self.live_mark is not None else ""
+        mark = self.live_mark(path, customer, visitor) if self.live_mark is not None else ""
         # One look at the cache and the index version per request, shared by read and write.
         return mark, self.cache()
 
@@ -370,22 +371,18 @@ class AccessMiddleware:
         if att is None:
             return body
         now = time.time()
-        version = imp.rec_id.split(".")[1]
-        rec_id = att.ids.issue(imp.surface, version, now=now)
+        _surface, version, variant = imp.rec_id.split(".")[:3]
+        rec_id = att.ids.issue(imp.surface, version, variant, now=now)
         visitor = None
         if customer is None:
             for k, v in scope["headers"]:
                 if k.decode().lower() == VISITOR_HEADER:
                     visitor = visitor_of(v.decode())
+        # The same list (its items, query, the rules that moved them, its variant) to whom
+        # asks now.
         att.log.record(
-            Impression(
-                rec_id=rec_id,
-                surface=imp.surface,
-                ts=now,
-                article_ids=imp.article_ids,
-                customer_id=customer,
-                visitor_id=visitor,
-                query=imp.query,
+            dataclasses.replace(
+                imp, rec_id=rec_id, ts=now, customer_id=customer, visitor_id=visitor
             )
         )
         return body.replace(imp.rec_id.encode(), rec_id.encode())

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from api.schemas import Article, ArticleList, ListItem, Parts, RuleRef, Weights
+from core.experiments import Arm
 from core.settings import ShopSettings
 from core.store.base import Record
 from ranking.pool import Ranked
@@ -79,10 +80,12 @@ def ranked_list(
     offset: int,
     version: str,
     rec_id: str | None = None,
+    arm: Arm | None = None,
 ) -> ArticleList:
-    """The response of a ranked endpoint: items, total, the effective weights, the version and
-    the list's ``rec_id``."""
+    """The response of a ranked endpoint: items, total, the effective weights, the version,
+    the list's ``rec_id`` and the experiment's variant it was served in."""
     return ArticleList(
+        **trial(arm),
         items=ranked_items(ranked, shop, reasons),
         total=ranked.total,
         limit=limit,
@@ -91,6 +94,11 @@ def ranked_list(
         version=version,
         rec_id=rec_id,
     )
+
+
+def trial(arm: Arm | None) -> dict[str, Any]:
+    """A list response's ``experiment`` and ``variant`` (none outside an experiment)."""
+    return {"experiment": arm.experiment_id, "variant": arm.variant} if arm is not None else {}
 
 
 def article_ids(records: Sequence[Record]) -> list[str]:

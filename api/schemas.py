@@ -106,6 +106,10 @@ class ArticleList(BaseModel):
         description="this list's id: send it, with the item's position, on the events that "
         "follow from the list (views, add-to-cart, purchases)",
     )
+    experiment: int | None = Field(
+        None, description="the experiment this list was served in (null: none covers it)"
+    )
+    variant: str | None = Field(None, description="the experiment's variant the asker is in")
 
 
 class EventIn(BaseModel):

@@ -15,10 +15,14 @@ from pydantic import ValidationError
 
 from api.deps import ROLE_GATED, PageDep, SnapshotDep, _principal
 from api.errors import AuthError
+from api.experiment import arm_of
 from api.filters import list_filters
+from api.visitor import VISITOR_HEADER, visitor_of
 from core.catalog import point_id
 from core.errors import InvalidInput, pydantic_problems
+from core.experiments import Arm
 from core.rules import Attributes, PinAction, RuleIn, Surface
+from core.settings import Settings
 from ranking.index import Snapshot
 from ranking.request import ListFilters, Page
 from ranking.rules import Context, Ref, RuleBook
@@ -54,11 +58,15 @@ def rule_book(app: FastAPI) -> RuleBook | None:
 
 @dataclass
 class Steer:
-    """The request's filters and page with its rules in them, and the rules that applied."""
+    """The request's filters and page with its rules in them, the rules that applied, and the
+    experiment's variant the request is in with the settings it ranks by (the shop's, with the
+    variant's overlay)."""
 
     filters: ListFilters
     page: Page
+    settings: Settings
     applied: tuple[Ref, ...] = ()
+    arm: Arm | None = None
 
 
 def _staff_only(request: Request, param: str) -> None:
@@ -106,9 +114,18 @@ def steering(surface: Surface) -> Callable[..., Steer]:
         if preview_rule is not None:
             _staff_only(request, "preview_rule")
             draft = draft_of(preview_rule, snap)
+        principal = _principal(request)
+        who = request.path_params.get("customer_id") if surface == "feed" else None
+        who = who or (principal.customer_id if principal else None)
+        arm = arm_of(request.app, surface, who or visitor_of(request.headers.get(VISITOR_HEADER)))
+        settings: Settings = request.app.state.settings
+        if arm is not None:
+            settings = arm.overlay.apply(settings)
+            if arm.overlay.rules is False:
+                rules = False
         book = rule_book(request.app)
         if book is None:
-            return Steer(filters, page)
+            return Steer(filters, page, settings, arm=arm)
         q = request.query_params.get("q")
         ctx = Context(
             surface=surface,
@@ -119,11 +136,13 @@ def steering(surface: Surface) -> Callable[..., Steer]:
         )
         found = book.resolve(ctx, draft=draft, enabled=rules)
         if found is None:
-            return Steer(filters, page)
+            return Steer(filters, page, settings, arm=arm)
         return Steer(
             replace(filters, rules=found.restrict),
             replace(page, arrange=found.arrange),
+            settings,
             found.applied,
+            arm,
         )
 
     return steer

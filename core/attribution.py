@@ -47,8 +47,9 @@ _MOVED = (
     ":rule_id) ON CONFLICT (rec_id, position, rule_id) DO NOTHING"
 )
 _INSERT = (
-    "INSERT INTO impressions (rec_id, surface, ts, customer_id, visitor_id, query, n, items) "
-    "VALUES (:rec_id, :surface, :ts, :customer_id, :visitor_id, :query, :n, :items) "
+    "INSERT INTO impressions (rec_id, surface, ts, customer_id, visitor_id, query, n, items, "
+    "experiment, variant) VALUES (:rec_id, :surface, :ts, :customer_id, :visitor_id, :query, "
+    ":n, :items, :experiment, :variant) "
     "ON CONFLICT (rec_id) DO NOTHING"
 )
 
@@ -121,6 +122,9 @@ class Impression:
     query: str | None = None
     #: (position, rule id) of each item a merchandising rule moved.
     moved: tuple[tuple[int, int], ...] = ()
+    #: The experiment and variant the list was served in (`core.experiments`), if any.
+    experiment: int | None = None
+    variant: str | None = None
 
     def row(self) -> dict[str, object]:
         items = np.array([int(a) for a in self.article_ids], dtype="<i8").tobytes()
@@ -133,6 +137,8 @@ class Impression:
             "query": self.query,
             "n": len(self.article_ids),
             "items": items,
+            "experiment": self.experiment,
+            "variant": self.variant,
         }
 
 

@@ -46,6 +46,16 @@ rules = sa.Table(
     sa.Column("created_by", sa.Text),
     sa.Column("updated_by", sa.Text),
 )
+experiments = sa.Table(
+    "experiments",
+    metadata,
+    sa.Column("id", SEQ, primary_key=True),
+    sa.Column("body", sa.Text),
+    sa.Column("created_at", sa.Text),
+    sa.Column("updated_at", sa.Text),
+    sa.Column("created_by", sa.Text),
+    sa.Column("updated_by", sa.Text),
+)
 state_versions = sa.Table(
     "state_versions",
     metadata,
@@ -78,6 +88,8 @@ impressions = sa.Table(
     sa.Column("query", sa.Text),
     sa.Column("n", sa.Integer),
     sa.Column("items", sa.LargeBinary),
+    sa.Column("experiment", sa.BigInteger),
+    sa.Column("variant", sa.Text),
 )
 impression_rules = sa.Table(
     "impression_rules",
@@ -112,6 +124,7 @@ COPIED: dict[str, list[tuple[sa.Table, str | None]]] = {
         (audit, "id"),
         (preferences, None),
         (rules, "id"),
+        (experiments, "id"),
         (state_versions, None),
     ],
     "events": [

@@ -24,11 +24,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from core.logging import configure
 from evaluation.methods import Split, iso_day, run_split
+
+if TYPE_CHECKING:
+    from core.experiments import Overlay
 from evaluation.report import write_report
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,13 @@ def split_days(last_day: int) -> tuple[int, int]:
     return test_start - 7, test_start
 
 
-def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> dict[str, object]:
+def evaluate(
+    data_dir: Path,
+    out_dir: Path,
+    sample: int | None,
+    seed: int,
+    variants: dict[str, Overlay] | None = None,
+) -> dict[str, object]:
     from core.settings import get_settings
     from indexer.dataset.read import load
 
@@ -63,6 +73,7 @@ def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> di
             sample=min(sample or 10**9, 2000),
             seed=seed,
             tune=True,
+            variants=variants,
         )
         test = run_split(
             Split("test", test_start, last),
@@ -74,6 +85,7 @@ def evaluate(data_dir: Path, out_dir: Path, sample: int | None, seed: int) -> di
             seed=seed,
             tuned=val.best_weights,
             live_days=LIVE_DAYS,
+            variants=variants,
         )
     result: dict[str, object] = {
         "data_dir": str(data_dir),
@@ -97,9 +109,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("reports"), help="where the report goes")
     p.add_argument("--sample", type=int, help="evaluate N random eligible customers")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--variants",
+        type=Path,
+        help="an experiment (the JSON body of POST /admin/experiments): each variant's served "
+        "feed is scored too, to screen it before it goes live",
+    )
     args = p.parse_args(argv)
     configure()
-    result = evaluate(args.data, args.out, args.sample, args.seed)
+    variants = None
+    if args.variants is not None:
+        from pydantic import ValidationError
+
+        from core.experiments import ExperimentIn
+        from evaluation.methods import variant_rows
+
+        try:
+            experiment = ExperimentIn.model_validate_json(args.variants.read_text())
+        except (OSError, ValidationError) as exc:
+            p.error(f"--variants {args.variants}: {exc}")
+        variants = variant_rows(experiment)
+    result = evaluate(args.data, args.out, args.sample, args.seed, variants)
     Console().print((args.out / "evaluation.md").read_text())
     print(json.dumps({"seconds": result["seconds"]}))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from core.catalog import EPOCH
+from core.experiments import ExperimentIn, Overlay
 from scoring.blend import Weights
 from scoring.metrics import coverage, mean_average_precision, recall_at_k
 
@@ -111,6 +113,17 @@ def _build(split: Split, ds_dir: Path, settings: Settings, tmp: Path) -> Snapsho
     return LiveIndex(s, open_store(s)).snapshot()
 
 
+def variant_rows(experiment: ExperimentIn) -> dict[str, Overlay]:
+    """An experiment's variants as evaluation rows: "variant A (control)", "variant B: weights
+    0/0/1"; the merchandising rules are not applied offline (the evaluation has none)."""
+    out = {}
+    for i, v in enumerate(experiment.variants):
+        said = json.dumps(v.overlay.model_dump(exclude_none=True), separators=(",", ":"))
+        label = "control" if i == 0 else said if said != "{}" else "the shop's settings"
+        out[f"variant {v.name} ({label})"] = v.overlay
+    return out
+
+
 def _ids(pool: Pool, weights: Weights, collapse: bool = False, arrange: Any = None) -> list[str]:
     from ranking.pool import page_of
 
@@ -146,10 +159,12 @@ def _predict(
     seed: int,
     blends: dict[str, Weights],
     keep_pools: bool,
+    variants: dict[str, Overlay] | None = None,
 ) -> tuple[dict[str, list[list[str]]], dict[str, float], list[Pool]]:
     """Predictions of every method for each customer, ms per customer, and (if asked) the
     blend pools: kept only for the weight search, as 20,000 of them would not fit in RAM."""
     from ranking.feed import feed_pool
+    from ranking.pool import weights_of as pool_weights
     from ranking.request import ListFilters, Page
     from ranking.taste import load_customer
 
@@ -183,6 +198,15 @@ def _predict(
             _ids(served, BLENDS["blend 0.5/0.3/0.2"], True),
             time.perf_counter() - t1,
         )
+        for name, overlay in (variants or {}).items():
+            # An experiment's variant as the API would serve it (`core.experiments`).
+            t1 = time.perf_counter()
+            vs = overlay.apply(settings)
+            policy = True if overlay.exclude_bought is None else overlay.exclude_bought
+            pool_v, _ = feed_pool(
+                snap, vs, cid, None, everything, Page(K, 0, True), exclude_bought=policy
+            )
+            add(name, _ids(pool_v, pool_weights(vs), True), time.perf_counter() - t1)
         t1 = time.perf_counter()
         add(
             RULE_ROW,
@@ -219,6 +243,7 @@ def run_split(
     tune: bool = False,
     tuned: dict[str, float] | None = None,
     live_days: int = 0,
+    variants: dict[str, Overlay] | None = None,
 ) -> SplitResult:
     """Build before the split, predict for (a sample of) its customers, score every method;
     with ``live_days``, also the freshness variant (`live_replay`) on the same index."""
@@ -233,7 +258,9 @@ def run_split(
     blends = dict(BLENDS)
     if tuned is not None:
         blends["blend, tuned on validation"] = Weights(**tuned)
-    preds, ms, pools = _predict(snap, settings, customers, popular, seed, blends, tune)
+    preds, ms, pools = _predict(
+        snap, settings, customers, popular, seed, blends, tune, variants=variants
+    )
     actual = [truth[c] for c in customers]
     result = SplitResult(split, len(customers), len(truth))
     size = len(snap.manifest) and int(snap.manifest["articles"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.attribution import served
 from api.deps import SettingsDep, SnapshotDep
-from api.present import article, article_ids, item, ranked_list
+from api.present import article, article_ids, item, ranked_list, trial
 from api.schemas import ArticleDetail, ArticleList, BrowseResult, FacetValue
 from api.steer import Steer, steering
 from core.catalog import point_id
@@ -26,7 +26,6 @@ QueryText = Annotated[str | None, Query(min_length=1, max_length=500)]
 def list_articles(
     request: Request,
     snap: SnapshotDep,
-    settings: SettingsDep,
     steer: Annotated[Steer, Depends(steering("browse"))],
     q: QueryText = None,
     sort: browsing.Sort = "relevance",
@@ -34,6 +33,7 @@ def list_articles(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> BrowseResult:
     """Browse with filters, sort, pagination and facet counts under the other filters."""
+    settings = steer.settings
     q_vec = snap.embed_text(q).tolist() if q else None
     page = browsing.browse(
         snap,
@@ -47,6 +47,7 @@ def list_articles(
     )
     moved = page.rules or [[] for _ in page.records]
     return BrowseResult(
+        **trial(steer.arm),
         items=[
             item(r, settings.shop, score=s, rules=m)
             for r, s, m in zip(page.records, page.scores, moved, strict=True)
@@ -63,6 +64,7 @@ def list_articles(
             query=q,
             moved=page.rules,
             first=offset + 1,
+            arm=steer.arm,
         ),
         facets={
             name: [
@@ -101,14 +103,13 @@ def get_similar(
     request: Request,
     article_id: ArticleId,
     snap: SnapshotDep,
-    settings: SettingsDep,
     steer: Annotated[Steer, Depends(steering("similar"))],
     other_groups: Annotated[
         bool, Query(description="only other product groups (complete the look)")
     ] = False,
 ) -> ArticleList:
     """Items similar to an article by cf, text and image, with the score parts."""
-    page = steer.page
+    page, settings = steer.page, steer.settings
     ranked = similar(snap, settings, article_id, steer.filters, page, other_groups=other_groups)
     reasons = [_dominant(p) for p in ranked.parts]
     rec_id = served(
@@ -118,6 +119,7 @@ def get_similar(
         article_ids(ranked.records),
         moved=ranked.rules,
         first=page.offset + 1,
+        arm=steer.arm,
     )
     return ranked_list(
         ranked,
@@ -127,6 +129,7 @@ def get_similar(
         offset=page.offset,
         version=snap.version,
         rec_id=rec_id,
+        arm=steer.arm,
     )
 
 

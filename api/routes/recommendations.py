@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.attribution import served
-from api.deps import ActivityDep, OwnerDep, PrefsDep, SalesDep, SettingsDep, SnapshotDep
-from api.present import article_ids, item, ranked_list
+from api.deps import ActivityDep, OwnerDep, PrefsDep, SalesDep, SnapshotDep
+from api.present import article_ids, item, ranked_list, trial
 from api.schemas import ArticleList
 from api.steer import Steer, steering
 from core.catalog import point_id
@@ -25,14 +25,20 @@ def get_recommendations(
     request: Request,
     customer_id: OwnerDep,
     snap: SnapshotDep,
-    settings: SettingsDep,
     prefs_store: PrefsDep,
     steer: Annotated[Steer, Depends(steering("feed"))],
     activity: ActivityDep,
-    exclude_bought: Annotated[bool, Query(description="leave out what was bought")] = True,
+    exclude_bought: Annotated[
+        bool | None,
+        Query(description="leave out what was bought (default: yes, or the experiment's)"),
+    ] = None,
 ) -> ArticleList:
     """The customer's personal feed with the score parts and a reason per item (their own
     token or a service key); their events since the last build count at once."""
+    settings, arm = steer.settings, steer.arm
+    if exclude_bought is None:
+        policy = arm.overlay.exclude_bought if arm is not None else None
+        exclude_bought = True if policy is None else policy
     try:
         saved = prefs_store.get(customer_id)
     except DatabaseUnavailable:
@@ -57,6 +63,7 @@ def get_recommendations(
         customer_id=customer_id,
         moved=ranked.rules,
         first=page.offset + 1,
+        arm=arm,
     )
     return ranked_list(
         ranked,
@@ -66,6 +73,7 @@ def get_recommendations(
         offset=page.offset,
         version=snap.version,
         rec_id=rec_id,
+        arm=arm,
     )
 
 
@@ -73,13 +81,13 @@ def get_recommendations(
 def get_trending(
     request: Request,
     snap: SnapshotDep,
-    settings: SettingsDep,
     steer: Annotated[Steer, Depends(steering("trending"))],
     sales: SalesDep,
     window_days: Annotated[int, Query(description="sales window in days: 7 or 30")] = 7,
 ) -> ArticleList:
     """Top sellers of the last 7 or 30 days, under the filters; purchases logged since the
     last build count at once."""
+    settings = steer.settings
     if window_days not in (7, 30):
         raise InvalidInput("window_days", f"must be 7 or 30, got {window_days}")
     logged = sales.in_window(snap.events_seq, window_days)
@@ -98,6 +106,7 @@ def get_trending(
     )
     key = "sales_7d" if window_days == 7 else "sales_30d"
     return ArticleList(
+        **trial(steer.arm),
         items=[
             item(
                 r,
@@ -119,5 +128,6 @@ def get_trending(
             article_ids(records),
             moved=moved,
             first=page.offset + 1,
+            arm=steer.arm,
         ),
     )

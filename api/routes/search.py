@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
 from api.attribution import served
-from api.deps import OptionalCustomerDep, SettingsDep, ShopperActivityDep, SnapshotDep
+from api.deps import OptionalCustomerDep, ShopperActivityDep, SnapshotDep
 from api.photos import open_photo, read_upload
 from api.present import article_ids, ranked_list
 from api.schemas import ArticleList
@@ -23,12 +23,18 @@ Steered = Annotated[Steer, Depends(steering("search"))]
 DECODE_SIZE = (512, 512)
 
 
-def _result(
-    ranked: Ranked, settings: SettingsDep, version: str, limit: int, offset: int, rec_id: str | None
-) -> ArticleList:
+def _result(ranked: Ranked, steer: Steer, version: str, rec_id: str | None) -> ArticleList:
     reasons = [_why(p) for p in ranked.parts]
+    page = steer.page
     return ranked_list(
-        ranked, settings.shop, reasons, limit=limit, offset=offset, version=version, rec_id=rec_id
+        ranked,
+        steer.settings.shop,
+        reasons,
+        limit=page.limit,
+        offset=page.offset,
+        version=version,
+        rec_id=rec_id,
+        arm=steer.arm,
     )
 
 
@@ -41,7 +47,6 @@ def _why(parts: dict[str, float | None]) -> str:
 def search_text(
     request: Request,
     snap: SnapshotDep,
-    settings: SettingsDep,
     steer: Steered,
     customer: OptionalCustomerDep,
     activity: ShopperActivityDep,
@@ -56,7 +61,7 @@ def search_text(
     page = steer.page
     ranked = search(
         snap,
-        settings,
+        steer.settings,
         steer.filters,
         page,
         text=text,
@@ -72,15 +77,15 @@ def search_text(
         query=q,
         moved=ranked.rules,
         first=page.offset + 1,
+        arm=steer.arm,
     )
-    return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)
+    return _result(ranked, steer, snap.version, rec_id)
 
 
 @router.post("/image", response_model=ArticleList)
 async def search_image(
     request: Request,
     snap: SnapshotDep,
-    settings: SettingsDep,
     steer: Steered,
     customer: OptionalCustomerDep,
     activity: ShopperActivityDep,
@@ -91,7 +96,13 @@ async def search_image(
     vec = np.asarray(snap.image_encoder.encode_images([img])[0], dtype=np.float32)
     page = steer.page
     ranked = search(
-        snap, settings, steer.filters, page, image=vec, customer_id=customer, activity=activity
+        snap,
+        steer.settings,
+        steer.filters,
+        page,
+        image=vec,
+        customer_id=customer,
+        activity=activity,
     )
     rec_id = served(
         request,
@@ -100,5 +111,6 @@ async def search_image(
         article_ids(ranked.records),
         moved=ranked.rules,
         first=page.offset + 1,
+        arm=steer.arm,
     )
-    return _result(ranked, settings, snap.version, page.limit, page.offset, rec_id)
+    return _result(ranked, steer, snap.version, rec_id)

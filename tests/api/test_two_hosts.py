@@ -56,8 +56,8 @@ def test_two_hosts_share_events_catalog_keys_and_limits(
                 "reachable": True,
                 "schema": "current",
                 "revisions": {
-                    "main": "main_0002",
-                    "events": "events_0004",
+                    "main": "main_0003",
+                    "events": "events_0005",
                     "limits": "limits_0001",
                 },
             }
