@@ -9,6 +9,7 @@ const PAGES = [
   ["catalog", "/catalog", "Catalog"],
   ["merchandising", "/merchandising", "Merchandising"],
   ["insights", "/insights", "Insights"],
+  ["experiments", "/experiments", "Experiments"],
 ] as const;
 
 /** The staff area's own bar: who is signed in, its pages, and sign-out. */

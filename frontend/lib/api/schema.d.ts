@@ -572,6 +572,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Experiments
+         * @description Every experiment, oldest first, with its status now (scheduled, running, ended,
+         *     stopped).
+         */
+        get: operations["list_experiments_admin_experiments_get"];
+        put?: never;
+        /**
+         * Create Experiment
+         * @description A new experiment: 2-4 variants whose shares sum to 1, each a settings overlay from the
+         *     whitelist (anything else is a 422 naming the field); refused (422) if another covers one
+         *     of its surfaces at an overlapping time. The first variant is the control.
+         */
+        post: operations["create_experiment_admin_experiments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Experiment */
+        get: operations["get_experiment_admin_experiments__experiment_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/experiments/{experiment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Experiment
+         * @description Stop it now: every visitor is back on the shop's settings; the results are kept.
+         */
+        post: operations["stop_experiment_admin_experiments__experiment_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/experiments/{experiment_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Results
+         * @description Per variant: visitors, lists, click-through, add-to-cart, conversion and revenue per
+         *     visitor with 95% intervals; each variant against the control (difference, interval,
+         *     p-value); the sample-ratio check; a verdict line.
+         */
+        get: operations["get_results_admin_experiments__experiment_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/session": {
         parameters: {
             query?: never;
@@ -877,6 +963,16 @@ export interface components {
              * @description this list's id: send it, with the item's position, on the events that follow from the list (views, add-to-cart, purchases)
              */
             rec_id?: string | null;
+            /**
+             * Experiment
+             * @description the experiment this list was served in (null: none covers it)
+             */
+            experiment?: number | null;
+            /**
+             * Variant
+             * @description the experiment's variant the asker is in
+             */
+            variant?: string | null;
         };
         /**
          * ArticlePatch
@@ -1076,6 +1172,18 @@ export interface components {
             /** Next Before */
             next_before?: number | null;
         };
+        /**
+         * BlendWeights
+         * @description The blend's weights ``cf·w_cf + text·w_text + image·w_image``.
+         */
+        BlendWeights: {
+            /** Cf */
+            cf: number;
+            /** Text */
+            text: number;
+            /** Image */
+            image: number;
+        };
         /** Body_put_image_admin_articles__article_id__image_put */
         Body_put_image_admin_articles__article_id__image_put: {
             /**
@@ -1128,6 +1236,16 @@ export interface components {
              * @description this list's id: send it, with the item's position, on the events that follow from the list (views, add-to-cart, purchases)
              */
             rec_id?: string | null;
+            /**
+             * Experiment
+             * @description the experiment this list was served in (null: none covers it)
+             */
+            experiment?: number | null;
+            /**
+             * Variant
+             * @description the experiment's variant the asker is in
+             */
+            variant?: string | null;
             /**
              * Facets
              * @description counts per value of category, colour and index_group under the other filters
@@ -1234,6 +1352,36 @@ export interface components {
                 [key: string]: string | null;
             };
         };
+        /**
+         * DifferenceOut
+         * @description The variant's mean minus the control's (and relative to the control's mean), with the
+         *     95% interval and the p-value of Welch's t-test on per-visitor values.
+         */
+        DifferenceOut: {
+            /** Value */
+            value: number;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Relative */
+            relative: number | null;
+            /** Relative Low */
+            relative_low: number | null;
+            /** Relative High */
+            relative_high: number | null;
+            /** P Value */
+            p_value: number;
+        };
+        /** EstimateOut */
+        EstimateOut: {
+            /** Value */
+            value: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+        };
         /** EventBatch */
         EventBatch: {
             /** Events */
@@ -1294,6 +1442,76 @@ export interface components {
              * @description events whose event_id was already logged
              */
             duplicates: number;
+        };
+        /** Experiment */
+        Experiment: {
+            /** Name */
+            name: string;
+            /** Surfaces */
+            surfaces: ("feed" | "trending" | "similar" | "search" | "browse")[];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Variants */
+            variants: components["schemas"]["VariantIn"][];
+            /** Stopped At */
+            stopped_at?: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @description now: scheduled, running, ended or stopped
+             * @enum {string}
+             */
+            status: "scheduled" | "running" | "ended" | "stopped";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /**
+         * ExperimentIn
+         * @description An experiment as a merchandiser writes it; the first variant is the control.
+         */
+        ExperimentIn: {
+            /** Name */
+            name: string;
+            /** Surfaces */
+            surfaces: ("feed" | "trending" | "similar" | "search" | "browse")[];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Variants */
+            variants: components["schemas"]["VariantIn"][];
+        };
+        /** ExperimentList */
+        ExperimentList: {
+            /** Experiments */
+            experiments: components["schemas"]["Experiment"][];
         };
         /** FacetValue */
         FacetValue: {
@@ -1597,6 +1815,39 @@ export interface components {
             high: number | null;
         };
         /**
+         * Overlay
+         * @description What a variant changes, from a whitelist; what it leaves out is the shop's setting.
+         */
+        Overlay: {
+            /** @description the blend's weights */
+            weights?: components["schemas"]["BlendWeights"] | null;
+            /**
+             * Candidates
+             * @description candidates per prefetch
+             */
+            candidates?: number | null;
+            /**
+             * Exclude Bought
+             * @description the feed leaves out what was bought unless the request says
+             */
+            exclude_bought?: boolean | null;
+            /**
+             * Rules
+             * @description the merchandising rules on or off
+             */
+            rules?: boolean | null;
+            /**
+             * Colourway Boost
+             * @description the feed's step for other colours of a purchase
+             */
+            colourway_boost?: number | null;
+            /**
+             * Ranker
+             * @description how the parts are combined
+             */
+            ranker?: "blend" | null;
+        };
+        /**
          * Parts
          * @description Normalised [0, 1] contribution of each signal; null where the signal is absent.
          */
@@ -1744,6 +1995,24 @@ export interface components {
             catalog_failed: number;
             database?: components["schemas"]["DatabaseHealth"] | null;
         };
+        /** ResultsOut */
+        ResultsOut: {
+            experiment: components["schemas"]["Experiment"];
+            /** Variants */
+            variants: components["schemas"]["VariantResultOut"][];
+            sample_ratio: components["schemas"]["SampleRatioOut"];
+            /**
+             * Verdict
+             * @description one line on conversion, the primary metric
+             */
+            verdict: string;
+            /**
+             * Test
+             * @description how the numbers are computed
+             * @default per visitor (the unit of assignment): Welch's t-test of each variant against the control (scipy.stats.ttest_ind, equal_var=False), 95% intervals of the difference; sample ratio: chi-square of visitors per variant against the shares, flagged at p < 0.001
+             */
+            test: string;
+        };
         /**
          * Rule
          * @description A stored rule.
@@ -1889,6 +2158,26 @@ export interface components {
             /** Items */
             items: components["schemas"]["SampleCustomer"][];
         };
+        /** SampleRatioOut */
+        SampleRatioOut: {
+            /** Chi2 */
+            chi2: number | null;
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Flagged
+             * @description the split is broken: trust none of the results
+             */
+            flagged: boolean;
+            /** Expected */
+            expected: {
+                [key: string]: number;
+            };
+            /** Observed */
+            observed: {
+                [key: string]: number;
+            };
+        };
         /**
          * Scope
          * @description Where a rule applies: its surfaces, and optionally only to requests that search for
@@ -1945,6 +2234,44 @@ export interface components {
              */
             revenue: number;
             revenue_per_list: components["schemas"]["MeanOut"];
+        };
+        /** VariantIn */
+        VariantIn: {
+            /**
+             * Name
+             * @description letters, digits and _; carried in every rec_id of the variant
+             */
+            name: string;
+            /**
+             * Share
+             * @description of the covered traffic
+             */
+            share: number;
+            overlay?: components["schemas"]["Overlay"];
+        };
+        /** VariantResultOut */
+        VariantResultOut: {
+            /** Name */
+            name: string;
+            /** Share */
+            share: number;
+            /** Control */
+            control: boolean;
+            /** Visitors */
+            visitors: number;
+            /** Lists */
+            lists: number;
+            /**
+             * Metrics
+             * @description per visitor: click_through, add_to_cart and conversion (the share of visitors who did it at least once), revenue_per_visitor; each a mean with its 95% interval
+             */
+            metrics: {
+                [key: string]: components["schemas"]["EstimateOut"];
+            };
+            /** Versus Control */
+            versus_control: {
+                [key: string]: components["schemas"]["DifferenceOut"];
+            };
         };
         /**
          * Weights
@@ -2602,8 +2929,8 @@ export interface operations {
     get_recommendations_recommendations__customer_id__get: {
         parameters: {
             query?: {
-                /** @description leave out what was bought */
-                exclude_bought?: boolean;
+                /** @description leave out what was bought (default: yes, or the experiment's) */
+                exclude_bought?: boolean | null;
                 /** @description rules=off: the list without the merchandising rules (staff) */
                 rules?: boolean;
                 /** @description a rule (the JSON body of POST /admin/rules) applied as if saved, to preview it (staff) */
@@ -5291,6 +5618,476 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InsightsOut"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_experiments_admin_experiments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentList"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_experiment_admin_experiments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_experiment_admin_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stop_experiment_admin_experiments__experiment_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A token of another customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body or upload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over this client's rate limit; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Index not ready, vector store or database unavailable (`Retry-After` for the last) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request took too long */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_results_admin_experiments__experiment_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsOut"];
                 };
             };
             /** @description Missing, expired or invalid token */

@@ -47,3 +47,7 @@ export type ListFilterQuery = Pick<
 
 /** Any item a list shows: browse results have no parts, ranked results do. */
 export type AnyItem = Article | ListItem;
+export type Experiment = Schemas["Experiment"];
+export type ExperimentIn = Schemas["ExperimentIn"];
+export type ExperimentList = Schemas["ExperimentList"];
+export type ExperimentResults = Schemas["ResultsOut"];
