@@ -13,6 +13,8 @@ the last refresh began and ended, and the claim of the process refreshing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,7 +25,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    def table(name: str, key: tuple[str, ...], *columns: sa.Column) -> None:
+    def table(name: str, key: tuple[str, ...], *columns: sa.Column[Any]) -> None:
         op.create_table(
             name,
             sa.Column("surface", sa.Text, nullable=False),
