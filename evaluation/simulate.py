@@ -129,7 +129,13 @@ def simulate(
                 surface = "search"
                 _index, ptype = rng.choice(sorted(taste.lines))
                 q = f"{rng.choice(taste.colours)} {ptype}".lower()
-                r = client.get("/search", params={"q": q, "limit": LIMIT}, headers=service)
+                # As the storefront's anonymous visitor (its cookie): the same id, so an
+                # experiment keeps the shopper in one variant on both surfaces.
+                r = client.get(
+                    "/search",
+                    params={"q": q, "limit": LIMIT},
+                    headers=service | {"X-Visitor-Id": cid},
+                )
             r.raise_for_status()
             body = r.json()
             items, rec = body["items"], body["rec_id"]
