@@ -54,7 +54,10 @@ class Rate:
         z2 = Z95 * Z95
         centre = (k + z2 / 2) / (n + z2)
         half = Z95 / (n + z2) * math.sqrt(k * (n - k) / n + z2 / 4)
-        return cls(k, n, k / n, max(0.0, centre - half), min(1.0, centre + half))
+        # At k = 0 (k = n) the bound is 0 (1) exactly; floats would leave 1e-17 over.
+        low = 0.0 if k == 0 else max(0.0, centre - half)
+        high = 1.0 if k == n else min(1.0, centre + half)
+        return cls(k, n, k / n, low, high)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,9 @@ def test_the_closed_form_wilson_interval_is_scipy_s(n: int) -> None:
     for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
         r = Rate.of(k, n)
+        # Never past the rate itself at the ends (a plotted error bar must not be negative).
+        assert r.low is not None and r.high is not None and r.value is not None
+        assert r.low <= r.value <= r.high
         assert (r.low, r.high) == (
             pytest.approx(ci.low, abs=1e-12),
             pytest.approx(ci.high, abs=1e-12),
