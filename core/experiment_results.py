@@ -212,7 +212,7 @@ def verdict(rows: list[VariantResult], ratio: SampleRatio) -> str:
             word = "better" if d.value > 0 else "worse"
             said.append(
                 f"{r.name} converts {abs(d.relative):.1%} {word} than {control.name}, 95% CI "
-                f"{_pct(d.relative_low)} to {_pct(d.relative_high)}, p = {_p(d.p_value)}"
+                f"{_pct(d.relative_low)} to {_pct(d.relative_high)}, {_p(d.p_value)}"
             )
     if said:
         return "; ".join(said)
@@ -235,4 +235,4 @@ def _pct(v: float | None) -> str:
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
