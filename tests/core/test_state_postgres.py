@@ -130,7 +130,7 @@ def test_the_schema_is_checked_and_upgraded_by_the_command_only(pg_cluster: Any)
             conn.execute(
                 text(
                     "UPDATE alembic_version SET version_num = 'main_9999' "
-                    "WHERE version_num = 'main_0002'"
+                    "WHERE version_num = 'main_0003'"
                 )
             )
         with pytest.raises(SchemaMismatch, match="main is newer"):
