@@ -18,6 +18,14 @@ function money(v: number | null | undefined, currency: string): string {
   return v == null ? "–" : `${v.toFixed(2)} ${currency}`;
 }
 
+/** A variant's interval: grey for the control and for no significant difference, green when
+ * significantly better than the control (p < 0.05), red when significantly worse. */
+function tone(v: Variant, metric: string): string {
+  const d = v.versus_control[metric];
+  if (v.control || !d || d.p_value >= 0.05) return "bg-stone-400";
+  return d.value > 0 ? "bg-emerald-600/80" : "bg-red-600/70";
+}
+
 /**
  * One metric across the variants: each a point with its 95% interval, on a shared axis from 0;
  * the control's value as a dashed line.
@@ -52,10 +60,7 @@ function IntervalBars({
             <div className="relative h-6 bg-stone-100" title={`${v.name}: ${format(m?.value)}`}>
               {m?.low != null && m?.high != null ? (
                 <div
-                  className={cn(
-                    "absolute top-2 h-2",
-                    v.control ? "bg-stone-400" : "bg-emerald-600/70",
-                  )}
+                  className={cn("absolute top-2 h-2", tone(v, metric))}
                   style={{ left: x(m.low), width: `calc(${x(m.high)} - ${x(m.low)})` }}
                 />
               ) : null}
@@ -182,7 +187,8 @@ export function ExperimentResultsView({
             <figcaption className="text-sm">
               <span className="font-medium">{label}</span>{" "}
               <span className="text-stone-600">
-                ({what}; each variant&apos;s 95% interval, the dashed line the control)
+                ({what}; each variant&apos;s 95% interval, the dashed line the control; green or
+                red: significantly better or worse)
               </span>
             </figcaption>
             <IntervalBars variants={variants} metric={key} format={fmt(key)} />
