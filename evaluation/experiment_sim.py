@@ -52,7 +52,7 @@ def run_once(
     staff = {"X-API-Key": staff_key}
     now = datetime.now(UTC)
     body = body | {
-        "starts_at": (now - timedelta(seconds=1)).isoformat(),
+        "starts_at": now.isoformat(),
         "ends_at": (now + timedelta(days=1)).isoformat(),
     }
     with httpx.Client(base_url=api, timeout=60) as client:
