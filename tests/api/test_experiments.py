@@ -146,6 +146,10 @@ def test_experiments_end_to_end(shop: Any) -> None:
     # Stopped: back on the shop's settings at once.
     stopped = client.post(f"/admin/experiments/{xid}/stop", headers=staff).json()
     assert stopped["status"] == "stopped"
+    audit = client.get("/admin/audit?limit=50", headers=keys["admin"]).json()["items"]
+    said = {(a["key_name"], a["method"], a["path"]) for a in audit}
+    assert ("x-merchandiser", "POST", "/admin/experiments") in said
+    assert ("x-merchandiser", "POST", f"/admin/experiments/{xid}/stop") in said
     body = client.get(f"/recommendations/{customers[0]}", headers=service).json()
     assert body["experiment"] is None and body["rec_id"].split(".")[2] == "-"
     assert (
