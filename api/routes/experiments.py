@@ -6,15 +6,14 @@ name, durable before the answer, and applied by every API process within
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from api.auth import Principal
 from api.deps import require_role
-from core.experiment_results import TEST, results
+from core.experiment_results import TEST, SampleRatio, VariantResult, results
 from core.experiments import Experiment, ExperimentIn, ExperimentList, ExperimentStore
 
 router = APIRouter(prefix="/admin/experiments", tags=["experiments"])
@@ -30,51 +29,15 @@ def _store(request: Request) -> ExperimentStore:
 Store = Annotated[ExperimentStore, Depends(_store)]
 
 
-class EstimateOut(BaseModel):
-    value: float | None
-    low: float | None
-    high: float | None
-
-
-class DifferenceOut(BaseModel):
-    """The variant's mean minus the control's (and relative to the control's mean), with the
-    95% interval and the p-value of Welch's t-test on per-visitor values."""
-
-    value: float
-    low: float
-    high: float
-    relative: float | None
-    relative_low: float | None
-    relative_high: float | None
-    p_value: float
-
-
-class VariantResultOut(BaseModel):
-    name: str
-    share: float
-    control: bool
-    visitors: int
-    lists: int
-    metrics: dict[str, EstimateOut] = Field(
-        description="per visitor: click_through, add_to_cart and conversion (the share of "
-        "visitors who did it at least once), revenue_per_visitor; each a mean with its 95% "
-        "interval"
-    )
-    versus_control: dict[str, DifferenceOut]
-
-
-class SampleRatioOut(BaseModel):
-    chi2: float | None
-    p_value: float | None
-    flagged: bool = Field(description="the split is broken: trust none of the results")
-    expected: dict[str, float]
-    observed: dict[str, int]
-
-
 class ResultsOut(BaseModel):
     experiment: Experiment
-    variants: list[VariantResultOut]
-    sample_ratio: SampleRatioOut
+    variants: list[VariantResult] = Field(
+        description="per visitor: click_through, add_to_cart and conversion (the share of "
+        "visitors who did it at least once), revenue_per_visitor, each a mean with its 95% "
+        "interval; versus_control: each variant's mean minus the control's (and relative to "
+        "the control's mean), with the 95% interval and the p-value of Welch's t-test"
+    )
+    sample_ratio: SampleRatio = Field(description="flagged: the split is broken")
     verdict: str = Field(description="one line on conversion, the primary metric")
     test: str = Field(TEST, description="how the numbers are computed")
 
@@ -114,10 +77,9 @@ def get_results(
     p-value); the sample-ratio check; a verdict line."""
     experiment = store.get(experiment_id)
     found = results(request.app.state.attribution.log.db, experiment)
-    data: dict[str, Any] = asdict(found)
     return ResultsOut(
         experiment=experiment,
-        variants=[VariantResultOut.model_validate(v) for v in data["variants"]],
-        sample_ratio=SampleRatioOut.model_validate(data["sample_ratio"]),
+        variants=found.variants,
+        sample_ratio=found.sample_ratio,
         verdict=found.verdict,
     )

@@ -21,7 +21,7 @@ function money(v: number | null | undefined, currency: string): string {
 /** A variant's interval: grey for the control and for no significant difference, green when
  * significantly better than the control (p < 0.05), red when significantly worse. */
 function tone(v: Variant, metric: string): string {
-  const d = v.versus_control[metric];
+  const d = (v.versus_control ?? {})[metric];
   if (v.control || !d || d.p_value >= 0.05) return "bg-stone-400";
   return d.value > 0 ? "bg-emerald-600/80" : "bg-red-600/70";
 }
@@ -39,10 +39,12 @@ function IntervalBars({
   metric: (typeof METRICS)[number][0];
   format: (v: number | null | undefined) => string;
 }) {
-  const highs = variants.map((v) => v.metrics[metric]?.high ?? v.metrics[metric]?.value ?? 0);
+  const of = (v: Variant) => (v.metrics ?? {})[metric];
+  const highs = variants.map((v) => of(v)?.high ?? of(v)?.value ?? 0);
   const top = Math.max(...highs, 1e-9) * 1.1;
   const x = (v: number) => `${Math.max(0, Math.min(100, (v / top) * 100))}%`;
-  const control = variants.find((v) => v.control)?.metrics[metric]?.value;
+  const first = variants.find((v) => v.control);
+  const control = first ? of(first)?.value : undefined;
   return (
     <div className="relative grid gap-2" data-testid={`bars-${metric}`}>
       {control != null ? (
@@ -53,7 +55,7 @@ function IntervalBars({
         />
       ) : null}
       {variants.map((v) => {
-        const m = v.metrics[metric];
+        const m = of(v);
         return (
           <div key={v.name} className="grid grid-cols-[4rem_minmax(0,1fr)] items-center gap-0">
             <span className="text-sm font-medium">{v.name}</span>
@@ -149,8 +151,8 @@ export function ExperimentResultsView({
                 <td className="py-2 pr-4 tabular-nums">{v.visitors.toLocaleString("en")}</td>
                 <td className="py-2 pr-4 tabular-nums">{v.lists.toLocaleString("en")}</td>
                 {METRICS.map(([key]) => {
-                  const m = v.metrics[key];
-                  const d = v.versus_control[key];
+                  const m = (v.metrics ?? {})[key];
+                  const d = (v.versus_control ?? {})[key];
                   const f = fmt(key);
                   return (
                     <td key={key} className="py-2 pr-4 tabular-nums">

@@ -1353,11 +1353,10 @@ export interface components {
             };
         };
         /**
-         * DifferenceOut
-         * @description The variant's mean minus the control's (and relative to the control's mean), with the
-         *     95% interval and the p-value of Welch's t-test on per-visitor values.
+         * Difference
+         * @description A variant's mean minus the control's, and relative to the control's mean.
          */
-        DifferenceOut: {
+        Difference: {
             /** Value */
             value: number;
             /** Low */
@@ -1373,8 +1372,8 @@ export interface components {
             /** P Value */
             p_value: number;
         };
-        /** EstimateOut */
-        EstimateOut: {
+        /** Estimate */
+        Estimate: {
             /** Value */
             value: number | null;
             /** Low */
@@ -1998,9 +1997,13 @@ export interface components {
         /** ResultsOut */
         ResultsOut: {
             experiment: components["schemas"]["Experiment"];
-            /** Variants */
-            variants: components["schemas"]["VariantResultOut"][];
-            sample_ratio: components["schemas"]["SampleRatioOut"];
+            /**
+             * Variants
+             * @description per visitor: click_through, add_to_cart and conversion (the share of visitors who did it at least once), revenue_per_visitor, each a mean with its 95% interval; versus_control: each variant's mean minus the control's (and relative to the control's mean), with the 95% interval and the p-value of Welch's t-test
+             */
+            variants: components["schemas"]["VariantResult"][];
+            /** @description flagged: the split is broken */
+            sample_ratio: components["schemas"]["SampleRatio"];
             /**
              * Verdict
              * @description one line on conversion, the primary metric
@@ -2158,16 +2161,13 @@ export interface components {
             /** Items */
             items: components["schemas"]["SampleCustomer"][];
         };
-        /** SampleRatioOut */
-        SampleRatioOut: {
+        /** SampleRatio */
+        SampleRatio: {
             /** Chi2 */
             chi2: number | null;
             /** P Value */
             p_value: number | null;
-            /**
-             * Flagged
-             * @description the split is broken: trust none of the results
-             */
+            /** Flagged */
             flagged: boolean;
             /** Expected */
             expected: {
@@ -2249,8 +2249,8 @@ export interface components {
             share: number;
             overlay?: components["schemas"]["Overlay"];
         };
-        /** VariantResultOut */
-        VariantResultOut: {
+        /** VariantResult */
+        VariantResult: {
             /** Name */
             name: string;
             /** Share */
@@ -2261,16 +2261,13 @@ export interface components {
             visitors: number;
             /** Lists */
             lists: number;
-            /**
-             * Metrics
-             * @description per visitor: click_through, add_to_cart and conversion (the share of visitors who did it at least once), revenue_per_visitor; each a mean with its 95% interval
-             */
-            metrics: {
-                [key: string]: components["schemas"]["EstimateOut"];
+            /** Metrics */
+            metrics?: {
+                [key: string]: components["schemas"]["Estimate"];
             };
             /** Versus Control */
-            versus_control: {
-                [key: string]: components["schemas"]["DifferenceOut"];
+            versus_control?: {
+                [key: string]: components["schemas"]["Difference"];
             };
         };
         /**
