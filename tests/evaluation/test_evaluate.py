@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from core.catalog import EPOCH
+from core.experiments import ExperimentIn
 from evaluation.evaluate import evaluate, split_days
-from evaluation.methods import weight_grid
+from evaluation.methods import variant_rows, weight_grid
 from scoring.metrics import mean_average_precision
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,25 @@ def test_index_for_a_split_cannot_see_the_held_out_week(tiny_world: Path, tmp_pa
 def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     tiny_world: Path, tmp_path: Path
 ) -> None:
-    result = evaluate(tiny_world, tmp_path / "reports", sample=None, seed=3)
+    experiment = ExperimentIn.model_validate(
+        {
+            "name": "blend against image only",
+            "surfaces": ["feed"],
+            "starts_at": "2027-01-01T00:00:00Z",
+            "ends_at": "2027-01-15T00:00:00Z",
+            "variants": [
+                {"name": "A", "share": 0.5},
+                {
+                    "name": "B",
+                    "share": 0.5,
+                    "overlay": {"weights": {"cf": 0, "text": 0, "image": 1}},
+                },
+            ],
+        }
+    )
+    result = evaluate(
+        tiny_world, tmp_path / "reports", sample=None, seed=3, variants=variant_rows(experiment)
+    )
     tx = pd.read_csv(tiny_world / "transactions_train.csv", dtype=str)
     day = (pd.to_datetime(tx.t_dat) - pd.Timestamp(EPOCH)).dt.days
     _, test_start = split_days(int(day.max()))
@@ -93,6 +112,14 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     assert test["methods"]["popular last week"]["map12"] == pytest.approx(expected)
     for name, m in test["methods"].items():
         assert 0.0 <= m["map12"] <= 1.0, name
+    # An experiment's control is the feed as served; its variant B is scored beside it.
+    served = test["methods"]["blend as served (bought excluded, variants collapsed)"]
+    control = test["methods"]["variant A (control)"]
+    assert {k: v for k, v in control.items() if k != "ms_per_customer"} == {
+        k: v for k, v in served.items() if k != "ms_per_customer"
+    }
+    b = test["methods"]['variant B ({"weights":{"cf":0.0,"text":0.0,"image":1.0}})']
+    assert 0.0 <= b["map12"] <= 1.0 and b != served
     # The freshness variant replayed the week's first six days and scored the seventh.
     live = test["live"]
     assert live["events"] == int(((day >= test_start) & (day < test_start + 6)).sum())
