@@ -26,6 +26,10 @@ def shop(
     tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
     settings = scratch_settings(tiny_settings, tmp_path_factory.mktemp("attribution"))
+    # The roll-up is refreshed by the tests' own requests only (fresh=true), never by the
+    # periodic one in the middle of a test.
+    live = settings.live.model_copy(update={"insights_refresh_s": 3600.0})
+    settings = settings.model_copy(update={"live": live})
     store = KeyStore(settings.db_path)
     keys = {r: {"X-API-Key": store.create(r, f"att-{r}")[1]} for r in ("service", "merchandiser")}
     store.close()
