@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 from bench.loadgen import _free_port
+from core.experiments import ExperimentIn, assign
 from core.keys import KeyStore
 from tests.conftest import copy_index, pg_database
 from tests.hosts import start_api, stop_all, until
@@ -131,6 +133,34 @@ def test_two_hosts_share_events_catalog_keys_and_limits(
         assert time.monotonic() - written < 2.0
         after_rule = httpx.get(listing)
         assert after_rule.json()["items"][0]["rules"][0]["name"] == "Shared pin"
+
+        # An experiment started through A puts B's visitors in their variants within 2 s, and
+        # one stopped through A takes them out.
+        visitor = {"X-Visitor-Id": "two-hosts-visitor"}
+        now = datetime.now(UTC)
+        trial = {
+            "name": "Shared split",
+            "surfaces": ["trending"],
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat(),
+            "variants": [{"name": "A", "share": 0.5}, {"name": "B", "share": 0.5}],
+        }
+        r = httpx.post(f"{a}/admin/experiments", json=trial, headers=merch)
+        assert r.status_code == 201, r.text
+        xid, written = r.json()["id"], time.monotonic()
+        want = assign(xid, "two-hosts-visitor", ExperimentIn.model_validate(trial).variants).name
+        until(
+            lambda: httpx.get(listing, headers=visitor).json()["variant"] == want,
+            "B never applied A's experiment",
+            2.0,
+        )
+        assert time.monotonic() - written < 2.0
+        assert httpx.post(f"{a}/admin/experiments/{xid}/stop", headers=merch).status_code == 200
+        until(
+            lambda: httpx.get(listing, headers=visitor).json()["variant"] is None,
+            "B kept serving a stopped experiment",
+            2.0,
+        )
 
         # A key revoked on A is refused by B at once.
         assert httpx.get(b + feed, headers=doomed).status_code == 200
