@@ -81,7 +81,8 @@ async def _roll_up_periodically(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(refresh, app.state.attribution.log.db)
+            # Not again if another process did it in this period (both would every minute).
+            await asyncio.to_thread(refresh, app.state.attribution.log.db, newer_than=0.9 * every)
         except Exception:
             log.exception("insights: the roll-up failed; trying again in %.0f s", every)
 

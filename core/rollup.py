@@ -71,17 +71,19 @@ def issued_day(rec_id: str) -> int | None:
         return None
 
 
-def refresh(db: Database, now: float | None = None) -> Refreshed | None:
+def refresh(db: Database, now: float | None = None, newer_than: float = 0.0) -> Refreshed | None:
     """Recompute the days that may have changed since the last refresh; None when another
-    process holds the roll-up."""
+    process holds the roll-up, or (``newer_than`` seconds) refreshed it that recently: the
+    periodic refresh of every process does the work once between them, not once each."""
     now = time.time() if now is None else now
     with db.write() as conn:
         claimed = conn.execute(
             text(
                 "UPDATE rollup_state SET claimed_until = :until "
-                "WHERE id = 1 AND claimed_until < :now"
+                "WHERE id = 1 AND claimed_until < :now "
+                "AND (refreshed IS NULL OR refreshed <= :recent)"
             ),
-            {"until": now + CLAIM_S, "now": now},
+            {"until": now + CLAIM_S, "now": now, "recent": now - newer_than},
         ).rowcount
     if not claimed:
         return None
