@@ -34,7 +34,7 @@ from pydantic import (
 from sqlalchemy import Connection
 
 from core.documents import Documents
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.rules import Surface
 
 if TYPE_CHECKING:
@@ -284,10 +284,3 @@ class ExperimentBook:
                 v = assign(x.id, who, x.variants)
                 return Arm(x.id, v.name, v.overlay, v is x.variants[0])
         return None
-
-    def experiment(self, experiment_id: int) -> Experiment:
-        for found in self._by_surface.values():
-            for _s, _e, x in found:
-                if x.id == experiment_id:
-                    return x
-        raise NotFound("experiment", str(experiment_id))

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 
+import { selectClass } from "@/components/staff/rule-editor";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -19,9 +20,6 @@ const SURFACES = [
 ] as const;
 type Surface = (typeof SURFACES)[number][0];
 type Choice = "shop" | "on" | "off";
-
-const selectClass =
-  "h-11 w-full border border-stone-300 bg-white px-3 text-sm focus-visible:outline-2 focus-visible:outline-ink";
 
 interface VariantDraft {
   name: string;

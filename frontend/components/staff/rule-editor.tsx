@@ -37,7 +37,8 @@ const ATTRIBUTES: [keyof AttributeChoices, string][] = [
   ["index_group_name", "Department"],
 ];
 
-const selectClass =
+/** The staff forms' native select (the rule editor's and the experiment editor's). */
+export const selectClass =
   "h-11 w-full border border-stone-300 bg-white px-3 text-sm focus-visible:outline-2 focus-visible:outline-ink";
 
 function utc(local: string): string | undefined {
