@@ -91,6 +91,7 @@ def ranked_list(
         limit=limit,
         offset=offset,
         weights=Weights(**ranked.weights) if ranked.weights else None,
+        ranker="learned" if ranked.ranker == "learned" else None,
         version=version,
         rec_id=rec_id,
     )

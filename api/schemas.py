@@ -100,6 +100,11 @@ class ArticleList(BaseModel):
     limit: int
     offset: int
     weights: Weights | None = None
+    ranker: Literal["learned"] | None = Field(
+        None,
+        description="learned: the version's trained model ordered the list (then there are no "
+        "weights; each item still carries its parts and a reason); null: the blend of weights",
+    )
     version: str
     rec_id: str | None = Field(
         None,

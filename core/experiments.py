@@ -73,7 +73,9 @@ class Overlay(BaseModel):
     colourway_boost: float | None = Field(
         None, ge=0.0, le=1.0, description="the feed's step for other colours of a purchase"
     )
-    ranker: Literal["blend"] | None = Field(None, description="how the parts are combined")
+    ranker: Literal["blend", "learned"] | None = Field(
+        None, description="how the candidates are ordered: the blend, or the learned ranker"
+    )
 
     def apply(self, base: Settings) -> Settings:
         """``base`` with this overlay's settings in it (``base`` itself without any)."""
@@ -83,6 +85,8 @@ class Overlay(BaseModel):
             ranking |= {"w_cf": w.cf, "w_text": w.text, "w_image": w.image}
         if self.candidates is not None:
             ranking["candidates"] = self.candidates
+        if self.ranker is not None:
+            ranking["ranker"] = self.ranker
         live: dict[str, Any] = {}
         if self.colourway_boost is not None:
             live["colourway_boost"] = self.colourway_boost

@@ -28,6 +28,16 @@ class RankingSettings(BaseModel):
     w_text: float = Field(0.3, ge=0.0)
     w_image: float = Field(0.2, ge=0.0)
     candidates: int = Field(100, ge=12, le=2000, description="candidates per prefetch")
+    ranker: Literal["blend", "learned"] = Field(
+        "blend", description="blend: the fixed weights; learned: the version's trained model"
+    )
+    rebuy_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.01,
+        description="the feed keeps a bought article whose buy-again score reaches this "
+        "(1.01: leave out everything bought)",
+    )
 
     @model_validator(mode="after")
     def _some_weight(self) -> RankingSettings:
@@ -52,6 +62,10 @@ class ModelSettings(BaseModel):
     als_iterations: int = Field(15, ge=1, le=200)
     als_regularization: float = Field(0.05, ge=0.0)
     decay_half_life_days: float = Field(60.0, gt=0.0)
+    ranker_customers: int = Field(
+        5000, ge=0, le=200_000, description="customers the learned ranker is trained on (0: none)"
+    )
+    ranker_objective: Literal["lambdarank", "binary"] = "lambdarank"
     cnn_epochs: int = Field(4, ge=1, le=100)
     cnn_image_size: int = Field(64, ge=16, le=256)
     batch_size: int = Field(256, ge=1)

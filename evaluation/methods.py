@@ -65,6 +65,10 @@ class SplitResult:
     #: What a merchandising rule costs (`RULE_STRENGTH` boost of one department on the feed as
     #: served): MAP@12 and the department's share of the top 12, without and with it.
     rule: dict[str, Any] | None = None
+    #: The learned ranker of the split's index (objective, training figures, importances).
+    ranker: dict[str, Any] | None = None
+    #: The rebuy threshold with the best MAP@12 of those compared (validation only).
+    best_threshold: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +79,8 @@ class SplitResult:
             "grid_top": [{"weights": w, "map12": m} for w, m in self.grid[:10]],
             "live": self.live,
             "rule": self.rule,
+            "ranker": self.ranker,
+            "best_threshold": self.best_threshold,
         }
 
 
@@ -124,12 +130,45 @@ def variant_rows(experiment: ExperimentIn) -> dict[str, Overlay]:
     return out
 
 
+def threshold_row(t: float) -> str:
+    return f"blend as served, rebuy threshold {t:g}"
+
+
+def _source_ids(pool: Pool, source: str) -> list[str]:
+    """The pool's candidates from one extra source, best first by its score (ties: blend)."""
+    from scoring.blend import blend
+
+    scores = pool.sources.get(source)
+    if scores is None or not len(pool):
+        return []
+    b = blend(pool.norm, BLENDS["blend 0.5/0.3/0.2"])[0] if pool.norm else np.zeros(len(pool))
+    chosen = np.flatnonzero(scores > 0)
+    chosen = chosen[np.lexsort((-np.nan_to_num(b[chosen]), -scores[chosen]))][:K]
+    return [pool.columns.payload(int(pool.rows[i]))["article_id"] for i in chosen]
+
+
 def _ids(pool: Pool, weights: Weights, collapse: bool = False, arrange: Any = None) -> list[str]:
     from ranking.pool import page_of
 
     ranked = page_of(pool, weights, limit=K, offset=0, collapse=collapse, arrange=arrange)
     return [r.payload["article_id"] for r in ranked.records]
 
+
+#: The feed as the API serves it: bought articles left out unless likely bought again
+#: (``ranking.rebuy_threshold``), variants collapsed.
+SERVED = "blend as served (rebuys kept, variants collapsed)"
+#: The same with the learned ranker (`scoring.learned`).
+LEARNED = "learned ranker as served"
+#: The feed as served before the rebuy threshold: everything bought left out.
+ALL_OUT = "blend as served, everything bought left out"
+#: Each extra source alone: its own candidates by its own score (ties: the blend).
+SOURCES = {
+    "rebuy": "source alone: buy again",
+    "copurchase": "source alone: bought together",
+    "colourway": "source alone: other colours",
+}
+#: Rebuy thresholds the validation week compares (1.01: everything bought left out).
+THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)
 
 #: The boost of the evaluation's rule row (a merchandiser's "push this department").
 RULE_STRENGTH = 0.3
@@ -160,6 +199,7 @@ def _predict(
     blends: dict[str, Weights],
     keep_pools: bool,
     variants: dict[str, Overlay] | None = None,
+    thresholds: tuple[float, ...] = (),
 ) -> tuple[dict[str, list[list[str]]], dict[str, float], list[Pool]]:
     """Predictions of every method for each customer, ms per customer, and (if asked) the
     blend pools: kept only for the weight search, as 20,000 of them would not fit in RAM."""
@@ -175,6 +215,13 @@ def _predict(
     ms: dict[str, float] = {}
     pools: list[Pool] = []
     everything = ListFilters()
+
+    def with_ranking(**update: Any) -> Settings:
+        return settings.model_copy(update={"ranking": settings.ranking.model_copy(update=update)})
+
+    as_learned = with_ranking(ranker="learned")
+    all_out = with_ranking(rebuy_threshold=1.01)
+    by_threshold = {t: with_ranking(rebuy_threshold=t) for t in thresholds}
 
     def add(name: str, ids: list[str], seconds: float) -> None:
         preds.setdefault(name, []).append(ids)
@@ -194,10 +241,27 @@ def _predict(
         t1 = time.perf_counter()
         served, _ = feed_pool(snap, settings, cid, None, everything, Page(K, 0, True))
         add(
-            "blend as served (bought excluded, variants collapsed)",
+            SERVED,
             _ids(served, BLENDS["blend 0.5/0.3/0.2"], True),
             time.perf_counter() - t1,
         )
+        for source, name in SOURCES.items():
+            add(name, _source_ids(served, source), 0.0)
+        t1 = time.perf_counter()
+        learned, _ = feed_pool(snap, as_learned, cid, None, everything, Page(K, 0, True))
+        if learned.learned is not None:
+            add(LEARNED, _ids(learned, BLENDS["blend 0.5/0.3/0.2"], True), time.perf_counter() - t1)
+        t1 = time.perf_counter()
+        old, _ = feed_pool(snap, all_out, cid, None, everything, Page(K, 0, True))
+        add(ALL_OUT, _ids(old, BLENDS["blend 0.5/0.3/0.2"], True), time.perf_counter() - t1)
+        for t in thresholds:
+            t1 = time.perf_counter()
+            at_t, _ = feed_pool(snap, by_threshold[t], cid, None, everything, Page(K, 0, True))
+            add(
+                threshold_row(t),
+                _ids(at_t, BLENDS["blend 0.5/0.3/0.2"], True),
+                time.perf_counter() - t1,
+            )
         for name, overlay in (variants or {}).items():
             # An experiment's variant as the API would serve it (`core.experiments`).
             t1 = time.perf_counter()
@@ -259,7 +323,15 @@ def run_split(
     if tuned is not None:
         blends["blend, tuned on validation"] = Weights(**tuned)
     preds, ms, pools = _predict(
-        snap, settings, customers, popular, seed, blends, tune, variants=variants
+        snap,
+        settings,
+        customers,
+        popular,
+        seed,
+        blends,
+        tune,
+        variants=variants,
+        thresholds=THRESHOLDS if tune else (),
     )
     actual = [truth[c] for c in customers]
     result = SplitResult(split, len(customers), len(truth))
@@ -267,21 +339,19 @@ def run_split(
     for name, p in preds.items():
         result.methods[name] = _score(actual, p, ms[name], size)
     dept = rule_department(snap)
-    share = {
-        name: _share(snap, preds[name], dept)
-        for name in ("blend as served (bought excluded, variants collapsed)", RULE_ROW)
-    }
+    share = {name: _share(snap, preds[name], dept) for name in (SERVED, RULE_ROW)}
     result.rule = {
         "department": dept,
         "strength": RULE_STRENGTH,
-        "map12_without": result.methods[
-            "blend as served (bought excluded, variants collapsed)"
-        ].map12,
+        "map12_without": result.methods[SERVED].map12,
         "map12_with": result.methods[RULE_ROW].map12,
-        "share_without": share["blend as served (bought excluded, variants collapsed)"],
+        "share_without": share[SERVED],
         "share_with": share[RULE_ROW],
     }
+    result.ranker = snap.manifest.get("ranker")
     if tune:
+        by_t = {t: result.methods[threshold_row(t)].map12 for t in THRESHOLDS}
+        result.best_threshold = max(THRESHOLDS, key=lambda t: (by_t[t], -t))
         result.grid = _grid_search(pools, actual)
         result.best_weights = result.grid[0][0]
     if live_days:

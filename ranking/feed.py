@@ -21,14 +21,25 @@ from ranking.pool import (
     Ranked,
     hydrate,
     page_of,
-    pool_size,
     score_pool,
     weights_of,
 )
 from ranking.request import ListFilters, Page, to_store
-from ranking.taste import Recent, article_matrix, load_customer, tastes
+from ranking.taste import Customer, Recent, article_matrix, load_customer, tastes
+from scoring.blend import blend
+from scoring.learned import Items, Shopper, features
+from scoring.sources import (
+    COLOURWAY_CANDIDATES,
+    COPURCHASE_HALF_LIFE_DAYS,
+    TRENDING_CANDIDATES,
+    FloatArray,
+    IntArray,
+    pool_size,
+    rebuy_reason,
+    rebuy_scores,
+    same_product,
+)
 
-TRENDING_CANDIDATES = 50
 FAVOURITE_CANDIDATES = 50
 
 
@@ -68,11 +79,31 @@ def feed_pool(
     exclude_bought: bool = True,
     activity: Activity | None = None,
 ) -> tuple[Pool, Recent]:
-    """The feed's scored candidates (before the blend) and the customer's recent purchases;
-    ``activity``: what the customer did since the version was built (the event log)."""
+    """The feed's scored candidates and the customer's recent purchases; ``activity``: what
+    the customer did since the version was built (the event log).
+
+    Candidates come from the engine (cf, text and image taste), trending, favourites, and the
+    extra sources (`scoring.sources`): what the customer is likely to buy again, what is bought
+    together with their recent purchases, and other colours of what they bought. With
+    ``exclude_bought`` the articles bought are left out, except those whose buy-again score
+    reaches ``ranking.rebuy_threshold``. With ``ranking.ranker = learned`` (and a version
+    that has a model) the pool carries the learned ranker's scores."""
     cust = load_customer(snap, customer_id, activity, settings.live)
     text_taste, image_taste, recent = tastes(snap, settings, cust, prefs)
-    bought = tuple(point_id(a) for a in cust.bought) if exclude_bought else ()
+    shopper = shopper_of(snap, cust)
+    rebuy = np.zeros(0)
+    if shopper is not None:
+        rebuy = rebuy_scores(shopper.bought.share, shopper.overall_share, shopper.counts)
+    kept = {
+        int(k)
+        for k, r in zip(shopper.bought.key if shopper else (), rebuy, strict=True)
+        if r >= settings.ranking.rebuy_threshold
+    }
+    bought = (
+        tuple(p for p in (point_id(a) for a in cust.bought) if p not in kept)
+        if exclude_bought
+        else ()
+    )
     flt = to_store(filters, settings.shop.price_multiplier, exclude_ids=bought)
     n = pool_size(settings.ranking.candidates, page.limit, page.offset)
     plan = Plan()
@@ -85,13 +116,151 @@ def feed_pool(
         if vec is not None:
             plan.add(name, vec.tolist(), n)
     trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
-    plan.extra_ids = [r.id for r in trending] + _favourite_ids(snap, flt, prefs, text_taste)
+    notes: dict[int, str] = {}
+    extra = _extra_sources(snap, settings, cust, shopper, rebuy, kept, flt, notes)
+    plan.extra_ids = (
+        [r.id for r in trending]
+        + _favourite_ids(snap, flt, prefs, text_taste)
+        + [pid for found in extra.values() for pid in found]
+    )
     boost = _with_colourways(
         snap, cust.bought, preference_boost(prefs, settings.shop.price_multiplier), settings
     )
     if not plan.queries:
         boost = _with_trend(boost, trending)
-    return score_pool(snap.reader, snap.columns, plan, flt, boost, snap.vectors), recent
+    pool = score_pool(snap.reader, snap.columns, plan, flt, boost, snap.vectors)
+    ids = pool.ids.tolist()
+    pool.sources = {
+        name: np.array([found.get(i, (0.0, 0))[0] for i in ids]) for name, found in extra.items()
+    }
+    pool.via = {i: extra["copurchase"][i][1] for i in ids if i in extra["copurchase"]}
+    pool.notes = notes
+    if settings.ranking.ranker == "learned" and len(pool):
+        model = snap.ranker
+        if model is not None:
+            pool.learned = model.score(pool_features(snap, settings, pool, shopper, cust))
+    return pool, recent
+
+
+def _extra_sources(
+    snap: Snapshot,
+    settings: Settings,
+    cust: Customer,
+    shopper: Shopper | None,
+    rebuy: FloatArray,
+    kept: set[int],
+    flt: Filter,
+    notes: dict[int, str],
+) -> dict[str, dict[int, tuple[float, int]]]:
+    """Per extra source, point id → (score, the purchase it comes from) of its candidates
+    that pass ``flt``; the rebuy source's reasons go into ``notes``."""
+    out: dict[str, dict[int, tuple[float, int]]] = {"rebuy": {}, "copurchase": {}, "colourway": {}}
+    if shopper is None:
+        return out
+    cols = snap.columns
+    out["rebuy"] = {
+        int(k): (float(r), int(k))
+        for k, r in zip(shopper.bought.key, rebuy, strict=True)
+        if int(k) in kept
+    }
+    for k, n, share in zip(shopper.bought.key, shopper.counts, shopper.bought.share, strict=True):
+        if int(k) in kept:
+            notes[int(k)] = rebuy_reason(int(n), float(share))
+    table, vectors = snap.copurchase, snap.vectors
+    if table is not None and vectors is not None and cust.recent:
+        rows = vectors.row_of([point_id(a) for a in cust.recent])
+        ages = np.maximum(snap.as_of_day - np.array(cust.recent_days, dtype=np.float64), 0)
+        known = rows >= 0
+        partners, scores, via = table.scored(
+            rows[known], 0.5 ** (ages[known] / COPURCHASE_HALF_LIFE_DAYS)
+        )
+        pids = vectors.point_ids[partners]
+        out["copurchase"] = {
+            int(p): (float(s), int(vectors.point_ids[v]))
+            for p, s, v in zip(pids, scores, via, strict=True)
+        }
+    bought_rows = cols.rows(shopper.bought.key)
+    ways = same_product(
+        cols.codes("product_code", np.arange(len(cols), dtype=np.int64)),
+        cols.codes("product_code", bought_rows[bought_rows >= 0]),
+        bought_rows,
+        COLOURWAY_CANDIDATES,
+    )
+    out["colourway"] = {int(cols.ids[r]): (1.0, 0) for r in ways}
+    for name, found in out.items():
+        pids = np.array(list(found), dtype=np.int64)
+        rows = cols.rows(pids)
+        ok = rows >= 0
+        ok[ok] = cols.matches(flt, rows[ok])
+        out[name] = {int(p): found[int(p)] for p in pids[ok]}
+    return out
+
+
+def items_at(snap: Snapshot, rows: IntArray) -> Items:
+    """The ranker's facts of the articles at these rows of the columns."""
+    c = snap.columns
+    ids = np.asarray(c.ids[rows], dtype=np.int64)
+    return Items(
+        key=ids,
+        code=c.codes("product_code", rows).astype(np.int64),
+        ptype=c.codes("product_type_name", rows).astype(np.int64),
+        dept=c.codes("department_name", rows).astype(np.int64),
+        price=c.numbers("price", rows),
+        sales_7d=c.numbers("sales_7d", rows),
+        sales_30d=c.numbers("sales_30d", rows),
+        trend=c.numbers("trend_score", rows),
+        first_day=c.numbers("first_sale_day", rows),
+        share=_shares(snap, ids)[0],
+    )
+
+
+def _shares(snap: Snapshot, pids: IntArray) -> tuple[FloatArray, float]:
+    """Each article's smoothed repurchase share (the catalogue's for one the version lacks),
+    and the catalogue's."""
+    table = snap.customers
+    figures = table.article_repurchase if table is not None else None
+    if figures is None or not len(figures) or snap.vectors is None:
+        return np.zeros(len(pids)), 0.0
+    overall = float(np.mean(figures))
+    rows = snap.vectors.row_of(pids.tolist())
+    return np.where(rows >= 0, figures[np.maximum(rows, 0)], overall), overall
+
+
+def shopper_of(snap: Snapshot, cust: Customer) -> Shopper | None:
+    """The customer's purchases as the ranker and the rebuy source read them (None: none)."""
+    if not cust.bought:
+        return None
+    pids = np.array([point_id(a) for a in cust.bought], dtype=np.int64)
+    rows = snap.columns.rows(pids)
+    known = rows >= 0
+    if not known.any():
+        return None
+    counts = np.array(cust.bought_count or [1] * len(pids), dtype=np.float64)[known]
+    day_of = dict(zip(cust.recent, cust.recent_days, strict=False))
+    last = np.array(
+        [float(day_of.get(a, np.nan)) for a, k in zip(cust.bought, known, strict=True) if k]
+    )
+    _, overall = _shares(snap, pids[:1])
+    return Shopper(items_at(snap, rows[known]), counts, last, overall, snap.as_of_day)
+
+
+def pool_features(
+    snap: Snapshot, settings: Settings, pool: Pool, shopper: Shopper | None, cust: Customer
+) -> Any:
+    """The learned ranker's features of every candidate of the pool."""
+    if shopper is None:
+        empty = Items(*(np.zeros(0, dtype=np.int64),) * 4, *(np.zeros(0),) * 6)
+        overall = _shares(snap, pool.ids[:1])[1]
+        shopper = Shopper(empty, np.zeros(0), np.zeros(0), overall, snap.as_of_day)
+    zero = np.zeros(len(pool))
+    blended = blend(pool.norm, weights_of(settings))[0] if pool.norm else zero
+    return features(
+        items_at(snap, pool.rows),
+        pool.norm,
+        blended,
+        pool.sources.get("copurchase", zero),
+        shopper,
+    )
 
 
 def feed(
@@ -128,7 +297,37 @@ def feed(
     # index without its matrices.
     hydrate(snap.reader, ranked, with_vectors=("text", "image") if snap.vectors is None else ())
     pages = {s: article_matrix(snap, ranked.records, s) for s in ("text", "image")}
-    return ranked, _feed_reasons(ranked, recent, pages)
+    reasons = _feed_reasons(ranked, recent, pages)
+    return ranked, _source_reasons(snap, ranked, pool, reasons)
+
+
+def _source_reasons(snap: Snapshot, ranked: Ranked, pool: Pool, reasons: list[str]) -> list[str]:
+    """The extra sources' reasons where they brought the item: a likely rebuy says so; an
+    item bought with a recent purchase at least half as often as that purchase's best partner
+    names the purchase."""
+    at = {int(p): i for i, p in enumerate(pool.ids.tolist())}
+    strong = pool.sources.get("copurchase")
+    page = [at.get(r.id) for r in ranked.records]
+    via = {
+        r.id: pool.via[r.id]
+        for r, i in zip(ranked.records, page, strict=True)
+        if i is not None and strong is not None and strong[i] >= 0.5 and r.id in pool.via
+    }
+    names = {}
+    if via:
+        found = snap.reader.retrieve(
+            "articles", sorted(set(via.values())), payload_fields=("prod_name",)
+        )
+        names = {r.id: r.payload["prod_name"] for r in found}
+    out = []
+    for r, why in zip(ranked.records, reasons, strict=True):
+        if r.id in pool.notes:
+            out.append(pool.notes[r.id])
+        elif r.id in via and via[r.id] in names:
+            out.append(f"Often bought with the {names[via[r.id]]} you bought")
+        else:
+            out.append(why)
+    return out
 
 
 def _favourite_ids(

@@ -41,6 +41,8 @@ from ranking.catalog import apply_changes, uploads_dir
 from ranking.catalog_held import Held, retry_due
 from ranking.columns import Columns
 from scoring.foldin import item_gram
+from scoring.learned import Ranker
+from scoring.sources import CoPurchase
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
@@ -82,7 +84,7 @@ class Snapshot:
         """This version with the catalog's changes up to ``catalog_seq`` applied: the same
         reader, models and loaded encoders, the new columns and vectors."""
         out = replace(self, columns=columns, vectors=vectors, catalog_seq=catalog_seq)
-        for name in ("image_encoder", "item_gram", "taxonomy"):
+        for name in ("image_encoder", "item_gram", "taxonomy", "copurchase", "ranker"):
             if name in self.__dict__:
                 out.__dict__[name] = self.__dict__[name]
         out._lock = self._lock
@@ -118,6 +120,18 @@ class Snapshot:
     def image_encoder(self) -> ImageEncoder:
         with self._lock:
             return load_image_encoder(self.models_dir / "image")
+
+    @cached_property
+    def copurchase(self) -> CoPurchase | None:
+        """The version's co-purchase partners (None: built before them)."""
+        return CoPurchase.load(self.models_dir)
+
+    @cached_property
+    def ranker(self) -> Ranker | None:
+        """The version's learned ranker (None: built without one); one whose features differ
+        from this code's is refused (`RankerMismatch`)."""
+        with self._lock:
+            return Ranker.load(self.models_dir, self.version)
 
     @property
     def as_of_day(self) -> int:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.catalog import point_id
-from core.customers import REPURCHASE_PRIOR
 from core.events import Activity
 from core.store.base import Record
 from ranking.index import Snapshot
+from scoring.sources import rebuy_reason, rebuy_scores
 
 #: The catalogue's share of buyers who buy an article again, when the version has no figures.
 _NO_SHARE = 0.0
@@ -45,10 +45,7 @@ def buy_again(
 ) -> Row:
     """Articles the customer bought that are likely bought again, best first.
 
-    Each article scores ``1 − (1 − share)(1 − own)``: ``share`` is the smoothed share of its
-    buyers who bought it more than once; ``own`` is how often this customer came back to it,
-    ``(count − 1 + r) / count``, where ``r`` is the customer's own share of articles bought
-    again (smoothed towards the catalogue's). Articles with neither a share above the
+    Each article scores `scoring.sources.rebuy_scores`. Articles with neither a share above the
     catalogue's nor a repeat by this customer are left out.
     """
     table = snap.customers
@@ -69,9 +66,7 @@ def buy_again(
         rows = snap.vectors.row_of(_pids(ids))
         shares = np.where(rows >= 0, figures[np.maximum(rows, 0)], _NO_SHARE)
     n = np.array([counts[a] for a in ids], dtype=np.float64)
-    mine = (float((n >= 2).sum()) + REPURCHASE_PRIOR * overall) / (len(n) + REPURCHASE_PRIOR)
-    own = (n - 1 + mine) / n
-    score = 1 - (1 - shares) * (1 - own)
+    score = rebuy_scores(shares, overall, n)
     keep = (shares > overall) | (n >= 2)
     order = [int(i) for i in np.lexsort((np.array(ids), -score)) if keep[i]]
     page = order[offset : offset + limit]
@@ -80,13 +75,8 @@ def buy_again(
         for r in snap.reader.retrieve("articles", _pids([ids[i] for i in page]))
     }
     kept = [i for i in page if ids[i] in found]
-    reasons = [_reason(int(n[i]), float(shares[i])) for i in kept]
+    reasons = [rebuy_reason(int(n[i]), float(shares[i])) for i in kept]
     return Row([found[ids[i]] for i in kept], [float(score[i]) for i in kept], reasons, len(order))
-
-
-def _reason(count: int, share: float) -> str:
-    mine = f"You bought it {count} times" if count > 1 else "You bought it"
-    return f"{mine}; {share:.0%} of its buyers buy it again" if share > 0 else mine
 
 
 def _pids(ids: list[str]) -> list[int]:

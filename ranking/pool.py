@@ -30,8 +30,6 @@ from scoring.normalise import FloatArray, floor_of, from_floor, minmax
 
 IntArray = npt.NDArray[np.int64]
 
-#: Hard cap on the candidates one prefetch asks for.
-MAX_PREFETCH = 3000
 #: The payload fields ranking needs for every candidate (ties, collapse, boosts, cosine).
 SLIM = (
     "article_id",
@@ -99,11 +97,8 @@ class Ranked:
     total: int
     #: Per item, the merchandising rules that moved it (`ranking.rules`).
     rules: list[list[Ref]] = field(default_factory=list)
-
-
-def pool_size(candidates: int, limit: int, offset: int) -> int:
-    """Candidates per prefetch: enough to fill the requested page after variant collapse."""
-    return min(max(candidates, 3 * (offset + limit)), MAX_PREFETCH)
+    #: What ordered the candidates: the blend of ``weights``, or the learned ranker.
+    ranker: str = "blend"
 
 
 def _raw_parts(
@@ -149,6 +144,15 @@ class Pool:
     why: list[str] | None = None
     #: The request's filter the candidates were found under (pins are checked against it).
     flt: Filter | None = None
+    #: Per candidate, the score each extra source gave it (0: not from it): the feed's
+    #: ``rebuy``, ``copurchase`` and ``colourway`` (`scoring.sources`).
+    sources: dict[str, FloatArray] = field(default_factory=dict)
+    #: A co-purchase candidate's point id → the purchase it is most often bought with.
+    via: dict[int, int] = field(default_factory=dict)
+    #: A candidate's point id → why its extra source put it there ("You bought it 3 times…").
+    notes: dict[int, str] = field(default_factory=dict)
+    #: The learned ranker's score per candidate, which then orders them instead of the blend.
+    learned: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -230,10 +234,13 @@ def page_of(
     rules' pins (each checked against ``flt``, the request's filter) and cut one page."""
     norm = pool.norm
     pins = arrange is not None and bool(arrange.pins)
+    ranker = "learned" if pool.learned is not None else "blend"
     if not len(pool) and not pins:
-        return Ranked([], [], [], [], None, 0)
+        return Ranked([], [], [], [], None, 0, ranker=ranker)
     w = weights.as_dict()
-    if len(pool) and any(w[s] > 0 for s in norm):
+    if pool.learned is not None:
+        scores, eff = pool.learned, None
+    elif len(pool) and any(w[s] > 0 for s in norm):
         scores, eff = blend(norm, weights)
     else:
         # No present signal carries weight: order by the boosts (and trend) alone.
@@ -256,6 +263,7 @@ def page_of(
             weights=eff,
             total=len(order),
             rules=[moved.get(int(i), []) for i in page],
+            ranker=ranker,
         )
     placed, pinned = place_pins(
         pool.ids[order].tolist(),
@@ -282,6 +290,7 @@ def page_of(
             [pinned[pid]] if pid in pinned else moved.get(i, []) if i is not None else []
             for pid, i in zip(page_ids, idx, strict=True)
         ],
+        ranker=ranker,
     )
 
 

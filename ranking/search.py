@@ -8,9 +8,10 @@ import numpy.typing as npt
 from core.events import Activity
 from core.settings import Settings
 from ranking.index import Snapshot
-from ranking.pool import Plan, Ranked, pool_size, ranked_page
+from ranking.pool import Plan, Ranked, ranked_page
 from ranking.request import ListFilters, Page, to_store
 from ranking.taste import load_customer
+from scoring.sources import pool_size
 
 
 def search(

@@ -11,8 +11,13 @@ from core.errors import NotFound
 from core.settings import Settings
 from core.store.base import Match, Record
 from ranking.index import Snapshot
-from ranking.pool import Plan, Ranked, pool_size, ranked_page
+from ranking.pool import Plan, Ranked, ranked_page
 from ranking.request import ListFilters, Page, to_store
+from scoring.sources import pool_size
+
+
+#: Candidates the exact cf scan gives similar items (the scan costs the same for any number).
+SCAN_CANDIDATES = 100
 
 
 def similar(
@@ -44,7 +49,8 @@ def similar(
             # cf: candidates from an exact scan of the 64-d factors by cosine (exact, and as
             # cheap as a walk); the ``cf_cosine`` graph serves an index without the matrices.
             cf = name == "cf"
-            plan.add(name, list(vec), n, cosine=cf, using="cf_cosine" if cf else None, exact=cf)
+            k = max(n, SCAN_CANDIDATES) if cf and snap.vectors is not None else n
+            plan.add(name, list(vec), k, cosine=cf, using="cf_cosine" if cf else None, exact=cf)
     return ranked_page(snap.reader, snap.columns, settings, plan, flt, page, snap.vectors)
 
 

@@ -18,11 +18,10 @@ from core.settings import LiveSettings, Settings
 from core.store.base import Record
 from ranking.index import Snapshot
 from scoring.foldin import fold_in
+from scoring.sources import RECENT_KEPT, mean_direction
 
 #: How much of the text taste the customer's free-text style makes up when both exist.
 STYLE_SHARE = 0.5
-#: Recent purchases the tastes read (as many as a build keeps).
-RECENT_KEPT = 20
 
 
 @dataclass
@@ -34,6 +33,8 @@ class Customer:
     recent: list[str] = field(default_factory=list)
     recent_days: list[int] = field(default_factory=list)
     bought: list[str] = field(default_factory=list)
+    #: How many times each bought article was bought (its order is ``bought``'s).
+    bought_count: list[int] = field(default_factory=list)
     #: Newest views and add-to-carts: article ids, days and their weight in the tastes.
     viewed: list[str] = field(default_factory=list)
     viewed_days: list[float] = field(default_factory=list)
@@ -59,6 +60,7 @@ def load_customer(
             recent=row.recent,
             recent_days=row.recent_days,
             bought=row.bought,
+            bought_count=row.bought_count or [1] * len(row.bought),
         )
     if activity:
         cust = _with_activity(snap, cust, row, activity, live or LiveSettings())
@@ -79,7 +81,10 @@ def _with_activity(
         days[p.article_id] = p.day
     newest_first = [p.article_id for p in activity.purchases[::-1]]
     merged = list(dict.fromkeys([*newest_first, *cust.recent]))[:RECENT_KEPT]
-    bought = list(dict.fromkeys([*cust.bought, *(p.article_id for p in activity.purchases)]))
+    counts = dict(zip(cust.bought, cust.bought_count or [1] * len(cust.bought), strict=True))
+    for p in activity.purchases:
+        counts[p.article_id] = counts.get(p.article_id, 0) + 1
+    bought = list(counts)
     weight_of = {"view": live.view_weight, "add_to_cart": live.cart_weight}
     cf = _folded_cf(snap, cust, row, activity) if activity.purchases else cust.cf
     return Customer(
@@ -88,6 +93,7 @@ def _with_activity(
         recent=merged,
         recent_days=[int(days[a]) for a in merged],
         bought=bought,
+        bought_count=[counts[a] for a in bought],
         viewed=[v.article_id for v in activity.views],
         viewed_days=[v.ts / 86400 for v in activity.views],
         viewed_weight=[weight_of[v.type] for v in activity.views],
@@ -139,18 +145,6 @@ def _stored(snap: Snapshot, customer_id: str) -> CustomerRow | None:
     )
 
 
-def _taste(vectors: npt.ArrayLike, weights: npt.ArrayLike) -> Any:
-    """Weighted mean direction of ``vectors`` (rows, each scaled to unit length; a zero row
-    adds nothing), or None when there is none."""
-    m = np.asarray(vectors, dtype=np.float64)
-    if not len(m):
-        return None
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    acc = np.asarray(weights, dtype=np.float64) @ (m / np.where(norms == 0, 1.0, norms))
-    norm = float(np.linalg.norm(acc))
-    return None if norm == 0 else acc / norm
-
-
 @dataclass
 class Recent:
     """The customer's recent purchases, views and add-to-carts that have a vector, per signal:
@@ -165,7 +159,9 @@ class Recent:
 
     def taste(self, signal: str) -> Any:
         """Weighted mean direction of the events' vectors (None without any)."""
-        return _taste(self.unit[signal], self.weight[signal]) if signal in self.unit else None
+        return (
+            mean_direction(self.unit[signal], self.weight[signal]) if signal in self.unit else None
+        )
 
     def nearest(self, page: npt.NDArray[np.float64], signal: str) -> list[int | None]:
         """For each row of ``page`` (an article's ``signal`` vector, NaN where it has none),
@@ -240,6 +236,6 @@ def tastes(
         text_taste = (
             style
             if text_taste is None
-            else _taste([text_taste, style], [1 - STYLE_SHARE, STYLE_SHARE])
+            else mean_direction([text_taste, style], [1 - STYLE_SHARE, STYLE_SHARE])
         )
     return text_taste, image_taste, recent

@@ -43,6 +43,7 @@ from indexer.build.payload import (
     customer_spec,
     served_mask,
 )
+from indexer.build.ranker import copurchase_table, train_ranker
 from indexer.build.signals import Signals, compute_signals
 from indexer.catalog import data_lock
 from indexer.dataset.read import Dataset, load
@@ -120,12 +121,16 @@ def build(
         signals = compute_signals(
             ds, data_dir, settings, models_dir, timer.stage, hook, until=until
         )
+        with timer.stage("ranker"):
+            copurchase_table(ds, signals.as_of_day).save(models_dir)
+            ranker = train_ranker(ds, settings, models_dir, signals.as_of_day, signals.item_factors)
+        hook("ranker")
         with timer.stage("write"):
             _write(store, version, ds, signals, settings, models_dir)
         hook("write")
         _write_taxonomy(models_dir, ds)
         _write_manifest(
-            models_dir, version, ds, signals, settings, data_dir, until, folded, catalog
+            models_dir, version, ds, signals, settings, data_dir, until, folded, catalog, ranker
         )
         if publish:
             store.publish(version)
@@ -251,6 +256,7 @@ def _write_manifest(
     until: date | None,
     folded: Folded,
     catalog: CatalogFolded,
+    ranker: dict[str, Any] | None = None,
 ) -> None:
     manifest = {
         "version": version,
@@ -287,6 +293,9 @@ def _write_manifest(
             "half_life_days": settings.models.decay_half_life_days,
         },
         "with_image": int(np.count_nonzero(signals.has_image)),
+        # The learned ranker's objective, training figures and feature importances (None:
+        # not trained); the model is `ranker/model.txt`.
+        "ranker": ranker,
         "samples": sample_customers(ds, settings.seed),
         "built_at": datetime.now(UTC).isoformat(),
     }

@@ -14,7 +14,16 @@ import pytest
 from core.catalog import EPOCH
 from core.experiments import ExperimentIn
 from evaluation.evaluate import evaluate, split_days
-from evaluation.methods import variant_rows, weight_grid
+from evaluation.methods import (
+    ALL_OUT,
+    LEARNED,
+    SERVED,
+    SOURCES,
+    THRESHOLDS,
+    threshold_row,
+    variant_rows,
+    weight_grid,
+)
 from scoring.metrics import mean_average_precision
 
 pytestmark = pytest.mark.slow
@@ -113,11 +122,21 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     for name, m in test["methods"].items():
         assert 0.0 <= m["map12"] <= 1.0, name
     # An experiment's control is the feed as served; its variant B is scored beside it.
-    served = test["methods"]["blend as served (bought excluded, variants collapsed)"]
+    served = test["methods"][SERVED]
     control = test["methods"]["variant A (control)"]
     assert {k: v for k, v in control.items() if k != "ms_per_customer"} == {
         k: v for k, v in served.items() if k != "ms_per_customer"
     }
+    # The new methods beside the old: the learned ranker, each extra source alone, the old
+    # policy of leaving out everything bought; the validation week compares rebuy thresholds.
+    for row in (LEARNED, ALL_OUT, *SOURCES.values()):
+        assert row in test["methods"], row
+    val = result["validation"]
+    assert isinstance(val, dict)
+    assert {threshold_row(t) for t in THRESHOLDS} <= set(val["methods"])
+    best = max(val["methods"][threshold_row(t)]["map12"] for t in THRESHOLDS)
+    assert val["methods"][threshold_row(val["best_threshold"])]["map12"] == best
+    assert test["ranker"]["customers"] > 0 and test["ranker"]["train_seconds"] > 0
     b = test["methods"]['variant B ({"weights":{"cf":0.0,"text":0.0,"image":1.0}})']
     assert 0.0 <= b["map12"] <= 1.0 and b != served
     # The freshness variant replayed the week's first six days and scored the seventh.
@@ -135,7 +154,7 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     rule = test["rule"]
     assert (
         rule["map12_without"]
-        == test["methods"]["blend as served (bought excluded, variants collapsed)"]["map12"]
+        == test["methods"][SERVED]["map12"]
     )
     assert rule["share_with"] > rule["share_without"]
     report = (tmp_path / "reports" / "evaluation.md").read_text()

@@ -178,9 +178,20 @@ def test_opposite_customers_get_opposite_feeds(
         named = [_named(w) for w in why if " you bought" in w]
         assert named, why
         assert set(named) <= names[cust], (cust, named)
-    # Nothing either customer bought comes back (exclude_bought is the default).
-    assert not set(world.bought["trousers"]) & set(_ids(_feed(snap, settings, DARK, 100)))
-    assert not set(world.bought["dresses"]) & set(_ids(_feed(snap, settings, LIGHT, 100)))
+    # What either customer bought comes back only as a likely rebuy, and says so; with the
+    # threshold above any score (everything bought left out), nothing does.
+    strict = settings.model_copy(
+        update={"ranking": settings.ranking.model_copy(update={"rebuy_threshold": 1.01})}
+    )
+    for cust, key in ((DARK, "trousers"), (LIGHT, "dresses")):
+        assert not set(world.bought[key]) & set(_ids(_feed(snap, strict, cust, 100)))
+        ranked, why = feed(snap, settings, cust, None, ListFilters(), Page(100, collapse=False))
+        again = [
+            w
+            for r, w in zip(ranked.records, why, strict=True)
+            if r.payload["article_id"] in world.bought[key]
+        ]
+        assert all(w.startswith("You bought it") for w in again), again
 
 
 # --- 2. a recent purchase outweighs an old one ---------------------------------------------

@@ -76,7 +76,7 @@ def test_a_build_that_does_not_verify_is_never_published(
         build(settings, data_dir=settings.data_dir, version="v-bad", after_stage=stages.append)
     assert len(lost) == 1
     # It failed in the write stage, once every point was written and counted.
-    assert stages[-1] == "als"
+    assert stages[-1] == "ranker"
     # The manifest (what an API needs to open a version) is written only once verified.
     assert not (settings.index_dir / "models" / "v-bad" / "manifest.json").exists()
 
