@@ -15,7 +15,6 @@ from ranking.pool import Plan, Ranked, ranked_page
 from ranking.request import ListFilters, Page, to_store
 from scoring.sources import pool_size
 
-
 #: Candidates the exact cf scan gives similar items (the scan costs the same for any number).
 SCAN_CANDIDATES = 100
 

@@ -152,10 +152,7 @@ def test_evaluation_reproduces_the_popularity_baseline_by_brute_force(
     # The rule row: a department boost raises that department's share of the top 12, and the
     # feed as served without rules is the row it is compared with.
     rule = test["rule"]
-    assert (
-        rule["map12_without"]
-        == test["methods"][SERVED]["map12"]
-    )
+    assert rule["map12_without"] == test["methods"][SERVED]["map12"]
     assert rule["share_with"] > rule["share_without"]
     report = (tmp_path / "reports" / "evaluation.md").read_text()
     assert report.startswith("# Offline evaluation") and "## What freshness is worth" in report

@@ -34,6 +34,7 @@ function variantsOf(x: Experiment): string {
         o.exclude_bought != null ? `leave out bought ${o.exclude_bought ? "yes" : "no"}` : null,
         o.candidates != null ? `${o.candidates} candidates` : null,
         o.colourway_boost != null ? `colourway ${o.colourway_boost}` : null,
+        o.ranker != null ? `${o.ranker} ranker` : null,
       ].filter(Boolean);
       return `${v.name} ${Math.round(v.share * 100)}%${said.length ? ` (${said.join(", ")})` : " (the shop's settings)"}`;
     })

@@ -31,6 +31,7 @@ interface VariantDraft {
   rules: Choice;
   excludeBought: Choice;
   candidates: string;
+  ranker: "shop" | "blend" | "learned";
 }
 
 function blank(name: string, share: string): VariantDraft {
@@ -44,6 +45,7 @@ function blank(name: string, share: string): VariantDraft {
     rules: "shop",
     excludeBought: "shop",
     candidates: "",
+    ranker: "shop",
   };
 }
 
@@ -55,6 +57,7 @@ function overlay(v: VariantDraft): NonNullable<ExperimentIn["variants"][number][
   if (v.rules !== "shop") out.rules = v.rules === "on";
   if (v.excludeBought !== "shop") out.exclude_bought = v.excludeBought === "on";
   if (v.candidates.trim()) out.candidates = Number(v.candidates);
+  if (v.ranker !== "shop") out.ranker = v.ranker;
   return out;
 }
 
@@ -238,6 +241,23 @@ export function ExperimentEditor() {
                     <option value="shop">as the shop</option>
                     <option value="on">yes</option>
                     <option value="off">no</option>
+                  </select>
+                </div>
+                <div className="grid gap-1">
+                  <Label htmlFor={`variant-${i}-ranker`}>
+                    Ranker<span className="sr-only"> of variant {i + 1}</span>
+                  </Label>
+                  <select
+                    id={`variant-${i}-ranker`}
+                    className={selectClass}
+                    value={v.ranker}
+                    onChange={(e) =>
+                      change(i, { ranker: e.target.value as VariantDraft["ranker"] })
+                    }
+                  >
+                    <option value="shop">as the shop</option>
+                    <option value="blend">the blend</option>
+                    <option value="learned">learned</option>
                   </select>
                 </div>
                 <div className="grid gap-1">

@@ -956,6 +956,11 @@ export interface components {
             /** Offset */
             offset: number;
             weights?: components["schemas"]["Weights"] | null;
+            /**
+             * Ranker
+             * @description learned: the version's trained model ordered the list (then there are no weights; each item still carries its parts and a reason); null: the blend of weights
+             */
+            ranker?: "learned" | null;
             /** Version */
             version: string;
             /**
@@ -1229,6 +1234,11 @@ export interface components {
             /** Offset */
             offset: number;
             weights?: components["schemas"]["Weights"] | null;
+            /**
+             * Ranker
+             * @description learned: the version's trained model ordered the list (then there are no weights; each item still carries its parts and a reason); null: the blend of weights
+             */
+            ranker?: "learned" | null;
             /** Version */
             version: string;
             /**
@@ -1842,9 +1852,9 @@ export interface components {
             colourway_boost?: number | null;
             /**
              * Ranker
-             * @description how the parts are combined
+             * @description how the candidates are ordered: the blend, or the learned ranker
              */
-            ranker?: "blend" | null;
+            ranker?: ("blend" | "learned") | null;
         };
         /**
          * Parts
