@@ -18,6 +18,7 @@ neither imports it. The heavy parts are imported inside the functions that need 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -52,6 +53,9 @@ def evaluate(
     sample: int | None,
     seed: int,
     variants: dict[str, Overlay] | None = None,
+    *,
+    test_only: bool = False,
+    keep: Path | None = None,
 ) -> dict[str, object]:
     from core.settings import get_settings
     from indexer.dataset.read import load
@@ -63,17 +67,30 @@ def evaluate(
     )
     last = int(ds.transactions.day.max())
     val_start, test_start = split_days(last)
-    with tempfile.TemporaryDirectory(prefix="lookbook-eval-") as tmp:
-        val = run_split(
-            Split("validation", val_start, test_start - 1),
-            ds,
-            data_dir,
-            settings,
-            Path(tmp),
-            sample=min(sample or 10**9, 2000),
-            seed=seed,
-            tune=True,
-            variants=variants,
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    folder = (
+        tempfile.TemporaryDirectory(prefix="lookbook-eval-")
+        if keep is None
+        else contextlib.nullcontext(tempfile.mkdtemp(prefix="lookbook-eval-", dir=keep))
+    )
+    with folder as tmp:
+        if keep is not None:
+            log.info("the indexes are built under %s (kept)", tmp)
+        val = (
+            None
+            if test_only
+            else run_split(
+                Split("validation", val_start, test_start - 1),
+                ds,
+                data_dir,
+                settings,
+                Path(tmp),
+                sample=min(sample or 10**9, 2000),
+                seed=seed,
+                tune=True,
+                variants=variants,
+            )
         )
         test = run_split(
             Split("test", test_start, last),
@@ -83,8 +100,8 @@ def evaluate(
             Path(tmp),
             sample=sample,
             seed=seed,
-            tuned=val.best_weights,
-            live_days=LIVE_DAYS,
+            tuned=val.best_weights if val else None,
+            live_days=0 if test_only else LIVE_DAYS,
             variants=variants,
         )
     result: dict[str, object] = {
@@ -94,9 +111,9 @@ def evaluate(
         "transactions": len(ds.transactions.day),
         "validation_week": [iso_day(val_start), iso_day(test_start - 1)],
         "test_week": [iso_day(test_start), iso_day(last)],
-        "validation": val.as_json(),
+        "validation": val.as_json() if val else None,
         "test": test.as_json(),
-        "tuned_weights": val.best_weights,
+        "tuned_weights": val.best_weights if val else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
     write_report(result, out_dir)
@@ -115,6 +132,17 @@ def main(argv: list[str] | None = None) -> int:
         help="an experiment (the JSON body of POST /admin/experiments): each variant's served "
         "feed is scored too, to screen it before it goes live",
     )
+    p.add_argument(
+        "--test-only",
+        action="store_true",
+        help="only the test week (one build, no weight search, no freshness replay): for an "
+        "H&M-size catalog",
+    )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        help="build the split indexes in a folder under this one and keep them (benchmarks)",
+    )
     args = p.parse_args(argv)
     configure()
     variants = None
@@ -129,7 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValidationError) as exc:
             p.error(f"--variants {args.variants}: {exc}")
         variants = variant_rows(experiment)
-    result = evaluate(args.data, args.out, args.sample, args.seed, variants)
+    result = evaluate(
+        args.data,
+        args.out,
+        args.sample,
+        args.seed,
+        variants,
+        test_only=args.test_only,
+        keep=args.keep,
+    )
     Console().print((args.out / "evaluation.md").read_text())
     print(json.dumps({"seconds": result["seconds"]}))
     return 0

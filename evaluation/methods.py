@@ -113,7 +113,10 @@ def _build(split: Split, ds_dir: Path, settings: Settings, tmp: Path) -> Snapsho
 
     until = EPOCH + timedelta(days=split.start)
     # Text and image vectors do not depend on sales: the second split reuses the first's.
-    update = {"index_dir": tmp / split.name, "db_path": tmp / "eval.db", "cache_dir": tmp / "cache"}
+    # A configured cache (LOOKBOOK_CACHE_DIR) is reused: an H&M-size catalog's text vectors
+    # take half an hour to compute.
+    cache = settings.cache_dir or tmp / "cache"
+    update = {"index_dir": tmp / split.name, "db_path": tmp / "eval.db", "cache_dir": cache}
     s = settings.model_copy(update=update)
     build(s, data_dir=ds_dir, until=until)
     return LiveIndex(s, open_store(s)).snapshot()

@@ -24,6 +24,11 @@ def _table(methods: dict[str, dict[str, float]]) -> list[str]:
 def markdown(result: dict[str, Any]) -> str:
     test, val = result["test"], result["validation"]
     w = result["tuned_weights"]
+    scored = (
+        f"; {val['customers_scored']:,} of {val['eligible']:,} in the validation week."
+        if val
+        else " (the test week only: no validation week, no weight search)."
+    )
     lines = [
         "# Offline evaluation: MAP@12 on a held-out week",
         "",
@@ -33,34 +38,79 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['test_week'][1]}. Each split's index was built by the indexer from the days "
         "before it (`build --until`).",
         f"Customers scored: {test['customers_scored']:,} of {test['eligible']:,} who bought in the "
-        f"test week; {val['customers_scored']:,} of {val['eligible']:,} in the validation week.",
-        f"Weights tuned on the validation week (grid step 0.1): cf {w['cf']:.1f}, "
-        f"text {w['text']:.1f}, image {w['image']:.1f}. Total run time {result['seconds']:.0f} s.",
+        f"test week{scored}",
+        *(
+            [
+                f"Weights tuned on the validation week (grid step 0.1): cf {w['cf']:.1f}, "
+                f"text {w['text']:.1f}, image {w['image']:.1f}."
+            ]
+            if w
+            else []
+        ),
+        f"Total run time {result['seconds']:.0f} s.",
         "",
         "## Test week",
         "",
         *_table(test["methods"]),
         "",
-        "## Validation week",
-        "",
-        *_table(val["methods"]),
-        "",
-        "Best weights on the validation week:",
-        "",
-        "| cf | text | image | MAP@12 |",
-        "|---:|---:|---:|---:|",
-        *[
-            f"| {g['weights']['cf']:.1f} | {g['weights']['text']:.1f} | "
-            f"{g['weights']['image']:.1f} | {g['map12']:.5f} |"
-            for g in val["grid_top"]
-        ],
-        "",
+        *_ranker(test.get("ranker"), val),
+    ]
+    if val:
+        lines += [
+            "## Validation week",
+            "",
+            *_table(val["methods"]),
+            "",
+            "Best weights on the validation week:",
+            "",
+            "| cf | text | image | MAP@12 |",
+            "|---:|---:|---:|---:|",
+            *[
+                f"| {g['weights']['cf']:.1f} | {g['weights']['text']:.1f} | "
+                f"{g['weights']['image']:.1f} | {g['map12']:.5f} |"
+                for g in val["grid_top"]
+            ],
+            "",
+        ]
+    lines += [
         "![MAP@12 per method](evaluation.png)",
         "",
         *_live(test.get("live")),
         *_rule(test.get("rule")),
     ]
     return "\n".join(lines)
+
+
+def _ranker(meta: dict[str, Any] | None, val: dict[str, Any] | None) -> list[str]:
+    """The test index's learned ranker: how it was trained, and what it leans on."""
+    if not meta:
+        return []
+    v = meta["valid"]
+    lines = [
+        "## The learned ranker",
+        "",
+        f"Trained by the test week's build on its last week ({meta['customers']:,} customers, "
+        f"{meta['rows']:,} candidates, {meta['positives']:,} bought; LightGBM "
+        f"{meta['objective']}, {meta['rounds']} rounds) in {meta['train_seconds']:.0f} s. On "
+        f"its {v['customers']:,} held-out customers, over the same candidates: MAP@12 "
+        f"{v['map12_learned']:.4f} against the blend's {v['map12_blend']:.4f}.",
+        "",
+        "| feature | share of the gain |",
+        "|---|---:|",
+        *[
+            f"| {f} | {g:.1%} |"
+            for f, g in sorted(meta["importance"].items(), key=lambda kv: -kv[1])
+            if g > 0
+        ],
+        "",
+    ]
+    if val and val.get("best_threshold") is not None:
+        lines += [
+            f"Rebuy threshold with the best MAP@12 on the validation week: "
+            f"{val['best_threshold']:g} (`LOOKBOOK_RANKING__REBUY_THRESHOLD`).",
+            "",
+        ]
+    return lines
 
 
 def _rule(rule: dict[str, Any] | None) -> list[str]:
