@@ -93,6 +93,7 @@ class Columns:
         self._masks: dict[Match, BoolArray] = {}
         self._desc: dict[str, npt.NDArray[np.intp]] = {}
         self._aligned: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]] = {}
+        self._by_code: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.int32]]] = {}
 
     def changed(self, upserts: Sequence[Record], removed: Sequence[int] = ()) -> Columns:
         """A copy with ``upserts`` (slim records: a known id is replaced, a new one added) and
@@ -186,6 +187,7 @@ class Columns:
         out._masks = {m: a for m, a in list(self._masks.items()) if m.key not in touched}
         out._desc = {k: v for k, v in list(self._desc.items()) if k not in touched}
         out._aligned = dict(self._aligned)
+        out._by_code = {k: v for k, v in list(self._by_code.items()) if k not in touched}
         return out
 
     @classmethod
@@ -231,6 +233,25 @@ class Columns:
     def codes(self, key: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
         """A keyword field of the rows as integer codes: equal codes, equal values (-1: none)."""
         return self._codes[key][rows]
+
+    def rows_with(self, key: str, codes: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """The rows whose keyword ``key`` has one of these codes (`codes`), ascending: other
+        colours of a product without a pass over every row (its sort order is kept)."""
+        found = self._by_code.get(key)
+        if found is None:
+            column = self._codes[key]
+            order = np.argsort(column, kind="stable")
+            found = self._by_code[key] = (order, column[order])
+        order, values = found
+        wanted = np.unique(np.asarray(codes, dtype=np.int32))
+        wanted = wanted[wanted >= 0]
+        lo = np.searchsorted(values, wanted, side="left")
+        hi = np.searchsorted(values, wanted, side="right")
+        if not len(wanted) or not (hi > lo).any():
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)])).astype(
+            np.int64
+        )
 
     def payload(self, row: int) -> dict[str, Any]:
         """The slim payload of one row, shared: read it, never change it."""

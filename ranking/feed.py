@@ -37,7 +37,6 @@ from scoring.sources import (
     pool_size,
     rebuy_reason,
     rebuy_scores,
-    same_product,
 )
 
 FAVOURITE_CANDIDATES = 50
@@ -180,12 +179,8 @@ def _extra_sources(
             for p, s, v in zip(pids, scores, via, strict=True)
         }
     bought_rows = cols.rows(shopper.bought.key)
-    ways = same_product(
-        cols.codes("product_code", np.arange(len(cols), dtype=np.int64)),
-        cols.codes("product_code", bought_rows[bought_rows >= 0]),
-        bought_rows,
-        COLOURWAY_CANDIDATES,
-    )
+    ways = cols.rows_with("product_code", cols.codes("product_code", bought_rows))
+    ways = ways[~np.isin(ways, bought_rows)][:COLOURWAY_CANDIDATES]
     out["colourway"] = {int(cols.ids[r]): (1.0, 0) for r in ways}
     for name, found in out.items():
         pids = np.array(list(found), dtype=np.int64)

@@ -182,25 +182,30 @@ class CoPurchase:
         """Partners of the purchases ``rows`` (article rows, each with a weight: its recency),
         scored ``Σ weight · together / the purchase's best partner's count``, best first:
         (partner rows, scores, the purchase row each partner owes most to)."""
-        score: dict[int, float] = {}
-        via: dict[int, tuple[float, int]] = {}
-        for row, w in zip(np.asarray(rows).tolist(), np.asarray(weights).tolist(), strict=True):
-            partners, together = self.of(int(row))
-            if not len(partners):
-                continue
-            top = float(together[0])
-            for p, t in zip(partners.tolist(), together.tolist(), strict=True):
-                s = w * t / top
-                score[p] = score.get(p, 0.0) + s
-                if s > via.get(p, (0.0, -1))[0]:
-                    via[p] = (s, int(row))
-        if not score:
+        src = np.asarray(rows, dtype=np.int64)
+        w = np.asarray(weights, dtype=np.float64)
+        inside = (src >= 0) & (src + 1 < len(self.ptr))
+        src, w = src[inside], w[inside]
+        lo = np.asarray(self.ptr[src], dtype=np.int64)
+        n = np.asarray(self.ptr[src + 1], dtype=np.int64) - lo
+        src, w, lo, n = src[n > 0], w[n > 0], lo[n > 0], n[n > 0]
+        if not len(src):
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-        keys = np.array(list(score), dtype=np.int64)
-        vals = np.array([score[k] for k in keys.tolist()])
-        order = np.lexsort((keys, -vals))[:limit]
-        keys = keys[order]
-        return keys, vals[order], np.array([via[int(k)][1] for k in keys], dtype=np.int64)
+        # Every (purchase, partner) pair at once: positions lo .. lo + n of each purchase.
+        at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+        partners = np.asarray(self.partners[at], dtype=np.int64)
+        together = np.asarray(self.together[at], dtype=np.float64)
+        best = np.repeat(np.asarray(self.together[lo], dtype=np.float64), n)
+        share = np.repeat(w, n) * together / best
+        owner = np.repeat(src, n)
+        keys, inverse = np.unique(partners, return_inverse=True)
+        score = np.bincount(inverse, weights=share, minlength=len(keys))
+        # The purchase each partner owes most to (ties: the first purchase given).
+        order = np.lexsort((np.arange(len(share)), -share, inverse))
+        first = np.searchsorted(inverse[order], np.arange(len(keys)))
+        via = owner[order][first]
+        top = np.lexsort((keys, -score))[:limit]
+        return keys[top], score[top], via[top]
 
 
 def same_product(

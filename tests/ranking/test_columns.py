@@ -7,6 +7,7 @@ import sys
 import threading
 from typing import Any
 
+import numpy as np
 import pytest
 
 from core.store import open_store
@@ -192,3 +193,19 @@ def test_patching_while_requests_fill_the_caches_never_fails(reader_and_columns:
         thread.join()
         sys.setswitchinterval(switch)
     assert errors == []
+
+
+def test_rows_with_a_code_are_the_rows_a_match_finds(reader_and_columns: Any) -> None:
+    """Other colours of a product: `rows_with` answers what a keyword match over every row
+    does, also on a patched copy whose product codes changed."""
+    _, columns = reader_and_columns
+    codes = columns.codes("product_code", np.arange(len(columns), dtype=np.int64))
+    some = np.unique(codes)[[0, 3, 7]]
+    expected = np.flatnonzero(np.isin(codes, some))
+    assert columns.rows_with("product_code", some).tolist() == expected.tolist()
+    assert columns.rows_with("product_code", [-1]).tolist() == []
+    moved = int(columns.ids[expected[0]])
+    other = columns.payload(int(np.flatnonzero(codes == np.unique(codes)[5])[0]))["product_code"]
+    patched = columns.patched({moved: {"product_code": other}})
+    got = patched.rows_with("product_code", some).tolist()
+    assert got == expected[1:].tolist()

@@ -80,6 +80,12 @@ def test_copurchase_finds_the_planted_partner(tmp_path: Path) -> None:
     assert rows.tolist() == [7, 5]
     assert np.allclose(scores, [0.5, 0.5 * 2 / 6])
     assert via.tolist() == [3, 3]
+    # Two purchases: each partner sums what it owes to each, and names the larger.
+    rows, scores, via = loaded.scored([3, 7], [0.5, 1.0])
+    assert rows.tolist() == [3, 7, 5]
+    assert np.allclose(scores, [1.0, 0.5, 0.5 * 2 / 6])
+    assert via.tolist() == [7, 3, 3]
+    assert loaded.scored([], [])[0].tolist() == []
 
 
 def test_same_product_finds_other_colours() -> None:
