@@ -212,6 +212,25 @@ class ArticleVectors:
             out[i] = float(row @ q)
         return out
 
+    def scan(
+        self,
+        signal: str,
+        query: Sequence[float],
+        allowed: npt.NDArray[np.bool_],
+        cosine: bool = False,
+    ) -> FloatArray:
+        """Every row's score for ``query`` (-inf for rows not ``allowed`` and rows without the
+        vector): the exact scan `top` ranks. With ``cosine``, a dot-product signal is scored by
+        cosine (as similar items score cf)."""
+        q = _query(query, signal in COSINE, np.float32)
+        scores = np.asarray(self._m[signal] @ q, dtype=np.float64)
+        if cosine and signal not in COSINE:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scores = scores / self._norms(signal)
+        scores[~allowed] = -np.inf
+        scores[np.isnan(scores)] = -np.inf
+        return scores
+
     def top(
         self,
         signal: str,
@@ -219,19 +238,16 @@ class ArticleVectors:
         allowed: npt.NDArray[np.bool_],
         k: int,
         cosine: bool = False,
+        scores: FloatArray | None = None,
     ) -> list[int]:
         """Point ids of the ``k`` best-scoring rows among the ``allowed`` ones (a mask over the
         rows), best first: an exact scan. For a 64-d matrix of 105k rows it costs about what a
         graph walk does (1.2 ms for the product, 1.2 for the top), and it is exact, where the
         walk of a dot-product graph (ALS factors) missed a quarter of the top 100. With
-        ``cosine``, a dot-product signal is ranked by cosine (as similar items rank cf)."""
-        q = _query(query, signal in COSINE, np.float32)
-        scores = np.asarray(self._m[signal] @ q)
-        if cosine and signal not in COSINE:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scores = scores / self._norms(signal)
-        scores[~allowed] = -np.inf
-        scores[np.isnan(scores)] = -np.inf
+        ``cosine``, a dot-product signal is ranked by cosine (as similar items rank cf).
+        ``scores``: the `scan` already made for this query and mask."""
+        if scores is None:
+            scores = self.scan(signal, query, allowed, cosine)
         n = min(k, int(np.count_nonzero(np.isfinite(scores))))
         if n <= 0:
             return []

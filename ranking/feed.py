@@ -1,5 +1,7 @@
 """The personal feed: ALS user·item, text and image taste, preference boosts, reasons; trending
-and favourites for a cold start (DESIGN §5)."""
+and favourites for a cold start (DESIGN §5); what the customer buys again, what is bought with
+their purchases and other colours of them (`scoring.sources`); ordered by the blend or by the
+version's learned ranker (`scoring.learned`)."""
 
 from __future__ import annotations
 
@@ -137,7 +139,7 @@ def feed_pool(
     if settings.ranking.ranker == "learned" and len(pool):
         model = snap.ranker
         if model is not None:
-            pool.learned = model.score(pool_features(snap, settings, pool, shopper, cust))
+            pool.learned = model.score(pool_features(snap, settings, pool, shopper))
     return pool, recent
 
 
@@ -205,20 +207,23 @@ def items_at(snap: Snapshot, rows: IntArray) -> Items:
         sales_30d=c.numbers("sales_30d", rows),
         trend=c.numbers("trend_score", rows),
         first_day=c.numbers("first_sale_day", rows),
-        share=_shares(snap, ids)[0],
+        share=_shares(snap, ids),
     )
 
 
-def _shares(snap: Snapshot, pids: IntArray) -> tuple[FloatArray, float]:
-    """Each article's smoothed repurchase share (the catalogue's for one the version lacks),
-    and the catalogue's."""
+def _shares(snap: Snapshot, pids: IntArray) -> FloatArray:
+    """Each article's smoothed repurchase share (the catalogue's for one the version lacks)."""
     table = snap.customers
     figures = table.article_repurchase if table is not None else None
     if figures is None or not len(figures) or snap.vectors is None:
-        return np.zeros(len(pids)), 0.0
-    overall = float(np.mean(figures))
+        return np.zeros(len(pids))
     rows = snap.vectors.row_of(pids.tolist())
-    return np.where(rows >= 0, figures[np.maximum(rows, 0)], overall), overall
+    out: FloatArray = np.where(rows >= 0, figures[np.maximum(rows, 0)], _overall(snap))
+    return out
+
+
+def _overall(snap: Snapshot) -> float:
+    return snap.repurchase_overall
 
 
 def shopper_of(snap: Snapshot, cust: Customer) -> Shopper | None:
@@ -235,18 +240,14 @@ def shopper_of(snap: Snapshot, cust: Customer) -> Shopper | None:
     last = np.array(
         [float(day_of.get(a, np.nan)) for a, k in zip(cust.bought, known, strict=True) if k]
     )
-    _, overall = _shares(snap, pids[:1])
-    return Shopper(items_at(snap, rows[known]), counts, last, overall, snap.as_of_day)
+    return Shopper(items_at(snap, rows[known]), counts, last, _overall(snap), snap.as_of_day)
 
 
-def pool_features(
-    snap: Snapshot, settings: Settings, pool: Pool, shopper: Shopper | None, cust: Customer
-) -> Any:
+def pool_features(snap: Snapshot, settings: Settings, pool: Pool, shopper: Shopper | None) -> Any:
     """The learned ranker's features of every candidate of the pool."""
     if shopper is None:
         empty = Items(*(np.zeros(0, dtype=np.int64),) * 4, *(np.zeros(0),) * 6)
-        overall = _shares(snap, pool.ids[:1])[1]
-        shopper = Shopper(empty, np.zeros(0), np.zeros(0), overall, snap.as_of_day)
+        shopper = Shopper(empty, np.zeros(0), np.zeros(0), _overall(snap), snap.as_of_day)
     zero = np.zeros(len(pool))
     blended = blend(pool.norm, weights_of(settings))[0] if pool.norm else zero
     return features(

@@ -84,7 +84,14 @@ class Snapshot:
         """This version with the catalog's changes up to ``catalog_seq`` applied: the same
         reader, models and loaded encoders, the new columns and vectors."""
         out = replace(self, columns=columns, vectors=vectors, catalog_seq=catalog_seq)
-        for name in ("image_encoder", "item_gram", "taxonomy", "copurchase", "ranker"):
+        for name in (
+            "image_encoder",
+            "item_gram",
+            "taxonomy",
+            "copurchase",
+            "ranker",
+            "repurchase_overall",
+        ):
             if name in self.__dict__:
                 out.__dict__[name] = self.__dict__[name]
         out._lock = self._lock
@@ -125,6 +132,13 @@ class Snapshot:
     def copurchase(self) -> CoPurchase | None:
         """The version's co-purchase partners (None: built before them)."""
         return CoPurchase.load(self.models_dir)
+
+    @cached_property
+    def repurchase_overall(self) -> float:
+        """The catalogue's repurchase share, the mean of its articles' (0: none written)."""
+        table = self.customers
+        figures = table.article_repurchase if table is not None else None
+        return float(np.mean(figures)) if figures is not None and len(figures) else 0.0
 
     @cached_property
     def ranker(self) -> Ranker | None:

@@ -61,7 +61,7 @@ def buy_again(
     ids = list(counts)
     shares = np.full(len(ids), _NO_SHARE)
     figures = table.article_repurchase if table is not None else None
-    overall = float(np.mean(figures)) if figures is not None and len(figures) else _NO_SHARE
+    overall = snap.repurchase_overall if figures is not None else _NO_SHARE
     if figures is not None and snap.vectors is not None:
         rows = snap.vectors.row_of(_pids(ids))
         shares = np.where(rows >= 0, figures[np.maximum(rows, 0)], _NO_SHARE)

@@ -10,7 +10,6 @@ same kinds of arrays, so what the model learned from is what it is served.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,7 +181,6 @@ class Ranker:
     def __init__(self, booster: Any, meta: dict[str, Any]) -> None:
         self._booster = booster
         self.meta = meta
-        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, models_dir: Path, version: str = "") -> Ranker | None:
