@@ -130,6 +130,12 @@ def test_an_overlay_changes_exactly_what_it_names() -> None:
     assert (got.ranking.w_cf, got.ranking.w_text, got.ranking.w_image) == (0.2, 0.7, 0.1)
     assert got.live.colourway_boost == 0.3
     assert got.ranking.candidates == base.ranking.candidates
+    assert got.ranking.ranker == "blend"
+    learned = Overlay(ranker="learned").apply(base)
+    assert learned.ranking.ranker == "learned"
+    assert learned.ranking.model_dump(exclude={"ranker"}) == base.ranking.model_dump(
+        exclude={"ranker"}
+    )
     assert got.model_dump(exclude={"ranking", "live"}) == base.model_dump(
         exclude={"ranking", "live"}
     )
