@@ -16,7 +16,7 @@ from ranking.request import ListFilters, Page, to_store
 from scoring.sources import pool_size
 
 #: Candidates the exact cf scan gives similar items (the scan costs the same for any number).
-SCAN_CANDIDATES = 1000
+SCAN_CANDIDATES = 500
 
 
 def similar(
