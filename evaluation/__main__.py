@@ -11,6 +11,11 @@ if len(sys.argv) > 1 and sys.argv[1] == "experiment":
 
     sys.exit(experiment(sys.argv[2:]))
 
+if len(sys.argv) > 1 and sys.argv[1] == "compare":
+    from evaluation.report import compare_main
+
+    sys.exit(compare_main(sys.argv[2:]))
+
 from evaluation.evaluate import main
 
 sys.exit(main())

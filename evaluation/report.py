@@ -211,3 +211,69 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "evaluation.json").write_text(json.dumps(result, indent=2))
     (out_dir / "evaluation.md").write_text(markdown(result))
     plot(result, out_dir / "evaluation.png")
+
+
+#: The rows `compare` sets side by side, in this order.
+COMPARED = (
+    "blend 0.5/0.3/0.2",
+    "blend as served, everything bought left out",
+    "blend as served (rebuys kept, variants collapsed)",
+    "learned ranker as served",
+)
+
+
+def compare(results: dict[str, dict[str, Any]], path: Path) -> str:
+    """Several worlds' evaluations side by side: MAP@12 on each test week of the blend, the feed
+    as served before and after the rebuy threshold, and the learned ranker; a plot at ``path``
+    and a Markdown table (returned), with the learned ranker's gain over the blend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    worlds = list(results)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / len(COMPARED)
+    colours = ("#777777", "#bbbbbb", "#e8a0a8", "#c8102e")
+    for i, (row, colour) in enumerate(zip(COMPARED, colours, strict=True)):
+        values = [results[w]["test"]["methods"][row]["map12"] for w in worlds]
+        xs = [x + (i - (len(COMPARED) - 1) / 2) * width for x in range(len(worlds))]
+        ax.bar(xs, values, width, color=colour, label=row)
+        for x, v in zip(xs, values, strict=True):
+            ax.text(x, v, f"{v:.3f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(worlds)), worlds)
+    ax.set_ylabel("MAP@12 (test week)")
+    ax.set_title(f"The feed's rankers on {len(worlds)} worlds")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    lines = [
+        "| world | " + " | ".join(COMPARED) + " | learned vs blend |",
+        "|---|" + "---:|" * (len(COMPARED) + 1),
+    ]
+    for w in worlds:
+        m = results[w]["test"]["methods"]
+        gain = m[COMPARED[-1]]["map12"] / m[COMPARED[0]]["map12"] - 1
+        cells = " | ".join(f"{m[r]['map12']:.4f}" for r in COMPARED)
+        lines.append(f"| {w} | {cells} | {gain:+.1%} |")
+    return "\n".join(lines)
+
+
+def compare_main(argv: list[str]) -> int:
+    """`python -m evaluation compare NAME=evaluation.json ... --out plot.png`."""
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m evaluation compare", description=compare.__doc__)
+    p.add_argument("runs", nargs="+", help="NAME=path/to/evaluation.json")
+    p.add_argument("--out", type=Path, required=True, help="the plot to write (.png)")
+    args = p.parse_args(argv)
+    results = {}
+    for run in args.runs:
+        name, _, file = run.partition("=")
+        if not file:
+            p.error(f"{run}: expected NAME=path/to/evaluation.json")
+        results[name] = json.loads(Path(file).read_text())
+    print(compare(results, args.out))
+    return 0
