@@ -1,4 +1,4 @@
-"""The learned ranker: a LightGBM model over the feed's candidates (DESIGN §5, "ranker").
+"""The learned ranker: a LightGBM model over the feed's candidates.
 
 The build trains it (`indexer.build.ranker`) on the week before its cut-off and writes it into
 the version (``models/<version>/ranker/``: ``model.txt`` and ``ranker.json`` with the feature

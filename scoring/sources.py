@@ -205,7 +205,7 @@ class CoPurchase:
         first = np.searchsorted(inverse[order], np.arange(len(keys)))
         via = owner[order][first]
         top = np.lexsort((keys, -score))[:limit]
-        return keys[top], score[top], via[top]
+        return keys[top].astype(np.int64), score[top].astype(np.float64), via[top]
 
 
 def same_product(

@@ -409,7 +409,7 @@ def _fit(
         )
 
     train_set = dataset(train)
-    callbacks = []
+    callbacks: list[Any] = []
     sets = []
     if valid and any(g.y.any() for g in valid):
         sets = [dataset(valid)]
@@ -423,7 +423,9 @@ def _fit(
         return [str(r) for r in g.rows[np.lexsort((g.rows, -scores))][:12]]
 
     map_learned = mean_average_precision(
-        actual, [top(g, model.predict(g.x, num_threads=1)) for g in held], 12
+        actual,
+        [top(g, np.asarray(model.predict(g.x, num_threads=1), dtype=np.float64)) for g in held],
+        12,
     )
     map_blend = mean_average_precision(
         actual, [top(g, np.nan_to_num(g.x[:, blend_col].astype(np.float64))) for g in held], 12
