@@ -167,18 +167,18 @@ def _extra_sources(
     for k, n, share in zip(shopper.bought.key, shopper.counts, shopper.bought.share, strict=True):
         if int(k) in kept:
             notes[int(k)] = rebuy_reason(int(n), float(share))
-    table, vectors = snap.copurchase, snap.vectors
-    if table is not None and vectors is not None and cust.recent:
-        rows = vectors.row_of([point_id(a) for a in cust.recent])
+    table = snap.copurchase
+    if table is not None and cust.recent:
+        rows = snap.article_rows([point_id(a) for a in cust.recent])
         ages = np.maximum(snap.as_of_day - np.array(cust.recent_days, dtype=np.float64), 0)
         known = rows >= 0
         partners, scores, via = table.scored(
             rows[known], 0.5 ** (ages[known] / COPURCHASE_HALF_LIFE_DAYS)
         )
-        pids = vectors.point_ids[partners]
+        points = snap.article_points[0]
         out["copurchase"] = {
-            int(p): (float(s), int(vectors.point_ids[v]))
-            for p, s, v in zip(pids, scores, via, strict=True)
+            int(p): (float(s), int(points[v]))
+            for p, s, v in zip(points[partners], scores, via, strict=True)
         }
     bought_rows = cols.rows(shopper.bought.key)
     ways = cols.rows_with("product_code", cols.codes("product_code", bought_rows))
@@ -215,9 +215,9 @@ def _shares(snap: Snapshot, pids: IntArray) -> FloatArray:
     """Each article's smoothed repurchase share (the catalogue's for one the version lacks)."""
     table = snap.customers
     figures = table.article_repurchase if table is not None else None
-    if figures is None or not len(figures) or snap.vectors is None:
+    if figures is None or not len(figures):
         return np.zeros(len(pids))
-    rows = snap.vectors.row_of(pids.tolist())
+    rows = snap.article_rows(pids)
     out: FloatArray = np.where(rows >= 0, figures[np.maximum(rows, 0)], _overall(snap))
     return out
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.catalog import INDEX_FORMAT
+from core.catalog import INDEX_FORMAT, find_sorted, point_id
 from core.changes import ChangeLog
 from core.customers import CustomerTable
 from core.db import DatabaseUnavailable
@@ -91,6 +91,7 @@ class Snapshot:
             "copurchase",
             "ranker",
             "repurchase_overall",
+            "article_points",
         ):
             if name in self.__dict__:
                 out.__dict__[name] = self.__dict__[name]
@@ -132,6 +133,19 @@ class Snapshot:
     def copurchase(self) -> CoPurchase | None:
         """The version's co-purchase partners (None: built before them)."""
         return CoPurchase.load(self.models_dir)
+
+    @cached_property
+    def article_points(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The point id of each article row of the version (``ids.npz`` order: the rows of
+        its matrices, customer table and co-purchase counts), and those rows by point id."""
+        pids = np.array([point_id(a) for a in _article_ids(self.models_dir)], dtype=np.int64)
+        return pids, np.argsort(pids, kind="stable")
+
+    def article_rows(self, pids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """The version's row of each point id (-1: an article the build did not have)."""
+        ids, order = self.article_points
+        pos = find_sorted(ids[order], np.asarray(pids, dtype=np.int64))
+        return np.where(pos >= 0, order[np.maximum(pos, 0)], -1).astype(np.int64)
 
     @cached_property
     def repurchase_overall(self) -> float:

@@ -62,8 +62,8 @@ def buy_again(
     shares = np.full(len(ids), _NO_SHARE)
     figures = table.article_repurchase if table is not None else None
     overall = snap.repurchase_overall if figures is not None else _NO_SHARE
-    if figures is not None and snap.vectors is not None:
-        rows = snap.vectors.row_of(_pids(ids))
+    if figures is not None:
+        rows = snap.article_rows(_pids(ids))
         shares = np.where(rows >= 0, figures[np.maximum(rows, 0)], _NO_SHARE)
     n = np.array([counts[a] for a in ids], dtype=np.float64)
     score = rebuy_scores(shares, overall, n)
