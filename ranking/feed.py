@@ -118,7 +118,7 @@ def feed_pool(
             plan.add(name, vec.tolist(), n)
     trending = snap.columns.top("trend_score", flt, TRENDING_CANDIDATES)
     notes: dict[int, str] = {}
-    extra = _extra_sources(snap, settings, cust, shopper, rebuy, kept, flt, notes)
+    extra = _extra_sources(snap, cust, shopper, rebuy, kept, flt, notes)
     plan.extra_ids = (
         [r.id for r in trending]
         + _favourite_ids(snap, flt, prefs, text_taste)
@@ -145,7 +145,6 @@ def feed_pool(
 
 def _extra_sources(
     snap: Snapshot,
-    settings: Settings,
     cust: Customer,
     shopper: Shopper | None,
     rebuy: FloatArray,
@@ -159,13 +158,10 @@ def _extra_sources(
     if shopper is None:
         return out
     cols = snap.columns
-    out["rebuy"] = {
-        int(k): (float(r), int(k))
-        for k, r in zip(shopper.bought.key, rebuy, strict=True)
-        if int(k) in kept
-    }
-    for k, n, share in zip(shopper.bought.key, shopper.counts, shopper.bought.share, strict=True):
+    b = shopper.bought
+    for k, r, n, share in zip(b.key, rebuy, shopper.counts, b.share, strict=True):
         if int(k) in kept:
+            out["rebuy"][int(k)] = (float(r), int(k))
             notes[int(k)] = rebuy_reason(int(n), float(share))
     table = snap.copurchase
     if table is not None and cust.recent:
@@ -218,12 +214,8 @@ def _shares(snap: Snapshot, pids: IntArray) -> FloatArray:
     if figures is None or not len(figures):
         return np.zeros(len(pids))
     rows = snap.article_rows(pids)
-    out: FloatArray = np.where(rows >= 0, figures[np.maximum(rows, 0)], _overall(snap))
+    out: FloatArray = np.where(rows >= 0, figures[np.maximum(rows, 0)], snap.repurchase_overall)
     return out
-
-
-def _overall(snap: Snapshot) -> float:
-    return snap.repurchase_overall
 
 
 def shopper_of(snap: Snapshot, cust: Customer) -> Shopper | None:
@@ -240,14 +232,16 @@ def shopper_of(snap: Snapshot, cust: Customer) -> Shopper | None:
     last = np.array(
         [float(day_of.get(a, np.nan)) for a, k in zip(cust.bought, known, strict=True) if k]
     )
-    return Shopper(items_at(snap, rows[known]), counts, last, _overall(snap), snap.as_of_day)
+    return Shopper(
+        items_at(snap, rows[known]), counts, last, snap.repurchase_overall, snap.as_of_day
+    )
 
 
 def pool_features(snap: Snapshot, settings: Settings, pool: Pool, shopper: Shopper | None) -> Any:
     """The learned ranker's features of every candidate of the pool."""
     if shopper is None:
         empty = Items(*(np.zeros(0, dtype=np.int64),) * 4, *(np.zeros(0),) * 6)
-        shopper = Shopper(empty, np.zeros(0), np.zeros(0), _overall(snap), snap.as_of_day)
+        shopper = Shopper(empty, np.zeros(0), np.zeros(0), snap.repurchase_overall, snap.as_of_day)
     zero = np.zeros(len(pool))
     blended = blend(pool.norm, weights_of(settings))[0] if pool.norm else zero
     return features(

@@ -35,6 +35,21 @@ def _window() -> dict[str, str]:
     }
 
 
+def _start(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    name: str,
+    surface: str,
+    overlays: list[dict[str, str]],
+) -> Any:
+    """POST an experiment of two even variants A and B with these overlays, running now."""
+    variants = [
+        {"name": v, "share": 0.5, "overlay": o} for v, o in zip("AB", overlays, strict=True)
+    ]
+    body = {"name": name, "surfaces": [surface], **_window(), "variants": variants}
+    return client.post("/admin/experiments", headers=keys["admin"], json=body)
+
+
 def test_the_shop_serves_the_learned_ranker(
     tiny_settings: Any, tiny_index: Any, tmp_path: Path
 ) -> None:
@@ -64,36 +79,18 @@ def test_an_experiment_variant_serves_the_learned_ranker(
     settings = scratch_settings(tiny_settings, tmp_path)
     keys = _keys(settings)
     with TestClient(create_app(settings)) as client:
-        made = client.post(
-            "/admin/experiments",
-            headers=keys["admin"],
-            json={
-                "name": "learned for all",
-                "surfaces": ["feed"],
-                **_window(),
-                "variants": [
-                    {"name": "A", "share": 0.5, "overlay": {"ranker": "learned"}},
-                    {"name": "B", "share": 0.5, "overlay": {"ranker": "learned"}},
-                ],
-            },
+        made = _start(
+            client,
+            keys,
+            "learned for all",
+            "feed",
+            [{"ranker": "learned"}, {"ranker": "learned"}],
         )
         assert made.status_code == 201, made.text
         body = client.get(f"/recommendations/{TROUSERS_FAN}", headers=keys["service"]).json()
         assert body["experiment"] == made.json()["id"]
         assert body["ranker"] == "learned" and body["weights"] is None
-        wrong = client.post(
-            "/admin/experiments",
-            headers=keys["admin"],
-            json={
-                "name": "no such ranker",
-                "surfaces": ["trending"],
-                **_window(),
-                "variants": [
-                    {"name": "A", "share": 0.5},
-                    {"name": "B", "share": 0.5, "overlay": {"ranker": "forest"}},
-                ],
-            },
-        )
+        wrong = _start(client, keys, "no such ranker", "trending", [{}, {"ranker": "forest"}])
         assert wrong.status_code == 422
         assert "variants.1.overlay.ranker" in wrong.text
 
