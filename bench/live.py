@@ -474,6 +474,7 @@ async def _changes(
         if r is not None:
             stats["batch_s"].append(time.perf_counter() - started)
             stats["changes"] += len(r.json()["seqs"])
+            stats.setdefault("changed", set()).update(i["article_id"] for i in body["items"])
 
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits) as c:

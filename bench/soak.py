@@ -19,8 +19,14 @@ each kind's capacity alone, measured closed loop for ``--probe`` seconds before 
 divided by the number of kinds, so all together load the machine about half. With
 ``--probe 0`` the unnamed kinds run at DEFAULTS.
 
-Every ``--every`` seconds it samples each API process's RSS (/proc: the server's spawned
-children, checked against the pids their `/ready` reports), the size of every file beside the
+Price and stock changes are drawn from every article, or with ``--changed-articles N`` from a
+seeded choice of N (a stock feed's working set): every article an update touches is copied out
+of the engine's indexed segment into a new one, so the engine's memory follows the number of
+articles changed since the build (see docs/live.md), which each sample records.
+
+Every ``--every`` seconds it samples each API process's RSS, split into anonymous memory and
+pages of mapped files (/proc: the server's spawned children, checked against the pids their
+`/ready` reports), the size of every file beside the
 database (``<db>.db``, ``<db>-events.db``, ``<db>-limits.db``, their -wal) and of the
 index's replicas and versions folders (on disk: Edge's files are sparse), and per kind the
 answers of the interval: p50, p99 and the failures by status (0: no answer; 429 apart).
@@ -35,8 +41,10 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -117,6 +125,8 @@ class World:
     customers: list[str]
     articles: list[str]
     makers: dict[str, Any]
+    #: The articles the catalog's changes are drawn from (None: all of them).
+    changing: list[str] | None = None
 
 
 def _writes(args: argparse.Namespace, kind: str) -> argparse.Namespace:
@@ -140,7 +150,8 @@ def _writer(
     if kind == "events":
         people = world.customers
         return _ingest(base, world.service, people, world.articles, how, stop, stats, rate)
-    return _changes(base, world.merchandiser, world.articles, how, stop, stats, rate)
+    changing = world.changing or world.articles
+    return _changes(base, world.merchandiser, changing, how, stop, stats, rate)
 
 
 def _stats() -> dict[str, Any]:
@@ -183,14 +194,24 @@ def _workers(server: int) -> list[int]:
     return sorted(out)
 
 
-def _rss_mb(pid: int) -> float | None:
+#: /proc/<pid>/status lines of a process's resident memory, by the name a sample gives them:
+#: all of it; the anonymous part (the heap: Python's objects, numpy's arrays, the engine's
+#: own allocations), which only the process can give back; and the pages of mapped files (the
+#: engine's segments, the libraries), which the kernel can drop and read again.
+MEMORY = {"rss_mb": "VmRSS:", "anon_mb": "RssAnon:", "file_mb": "RssFile:"}
+
+
+def _memory_mb(pid: int) -> dict[str, float | None]:
+    found: dict[str, float | None] = dict.fromkeys(MEMORY)
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
-        pass
-    return None
+        return found
+    for line in lines:
+        for name, tag in MEMORY.items():
+            if line.startswith(tag):
+                found[name] = int(line.split()[1]) / 1024
+    return found
 
 
 def _on_disk(path: Path) -> int:
@@ -208,22 +229,27 @@ def _on_disk(path: Path) -> int:
 
 
 def _sizes(db: Path, index: Path) -> dict[str, float]:
-    """MB of every file beside the database (its -shm aside) and of the index's folders."""
+    """MB of every file beside the database (its -shm and lock files aside) and of the index's
+    folders."""
     out = {
         f.name.replace(db.stem, "<db>", 1): f.stat().st_size / 2**20
         for f in sorted(db.parent.glob(f"{db.stem}*"))
-        if f.is_file() and not f.name.endswith("-shm")
+        if f.is_file() and not f.name.endswith(("-shm", ".lock"))
     }
     for name in ("replicas", "versions"):
         out[f"index {name} (on disk)"] = _on_disk(index / "store" / name) / 2**20
     return out
 
 
-def _sample(t: float, server: int, db: Path, index: Path, tallies: dict[str, Tally]) -> Any:
+def _sample(
+    t: float, server: int, db: Path, index: Path, tallies: dict[str, Tally], changed: int
+) -> Any:
+    memory = {str(p): _memory_mb(p) for p in _workers(server)}
     return {
         "t": round(t, 2),
-        "rss_mb": {str(p): _rss_mb(p) for p in _workers(server)},
+        **{name: {p: m[name] for p, m in memory.items()} for name in MEMORY},
         "sizes_mb": _sizes(db, index),
+        "articles_changed": changed,
         "kinds": {k: tally.interval() for k, tally in tallies.items()},
     }
 
@@ -246,12 +272,17 @@ async def _soak(
         jobs.append(drive_open(kind_load, name, world.makers[name], rates[kind], res))
     samples = report["samples"]
     t0 = time.perf_counter()
-    samples.append(_sample(0, load.pid, report["db"], args.index, tallies))
+
+    def sample(t: float) -> Any:
+        changed = len(stats["catalog"].get("changed", ()))
+        return _sample(t, load.pid, report["db"], args.index, tallies, changed)
+
+    samples.append(sample(0))
     tasks = [asyncio.create_task(j) for j in jobs]
     tick = 1
     while (due := tick * args.every) < load.seconds:  # the last: after the drain
         await asyncio.sleep(max(0.0, t0 + due - time.perf_counter()))
-        samples.append(_sample(due, load.pid, report["db"], args.index, tallies))
+        samples.append(sample(due))
         _save(report, args.out)
         tick += 1
     await asyncio.sleep(max(0.0, t0 + load.seconds - time.perf_counter()))
@@ -259,7 +290,7 @@ async def _soak(
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - t0
     # The last interval also holds the answers in flight at the end.
-    samples.append(_sample(seconds, load.pid, report["db"], args.index, tallies))
+    samples.append(sample(seconds))
     report["seconds"] = seconds
     report["overall_ms"] = {
         k: {f"p{q}": _ms(t.latencies, q) for q in (50, 99)} for k, t in tallies.items()
@@ -279,7 +310,7 @@ def _save(report: dict[str, Any], path: Path) -> None:
     tmp.replace(path)
 
 
-def _slope(ts: list[float], ys: list[float | None], warmup: float) -> float:
+def _slope(ts: list[float], ys: Sequence[float | None], warmup: float) -> float:
     """MB per minute after ``warmup`` seconds (least squares), NaN with under two samples."""
     pts = [(t / 60, y) for t, y in zip(ts, ys, strict=True) if t >= warmup and y is not None]
     if len(pts) < 2:
@@ -307,11 +338,22 @@ def _table(report: dict[str, Any], warmup: float) -> tuple[Table, Table]:
     )
     for col in ("MB", "start", f"at {ts[after]:.0f} s", "end", "MB/min after warm-up"):
         grow.add_column(col, justify="left" if col == "MB" else "right")
-    rows = [(f"RSS, process {p}", v) for p, v in _series(samples, "rss_mb").items()]
+    rows = []
+    for group, what in (
+        ("rss_mb", "RSS"),
+        ("anon_mb", "  anonymous"),
+        ("file_mb", "  file-backed"),
+    ):
+        rows += [(f"{what}, process {p}", v) for p, v in _series(samples, group).items()]
     rows += list(_series(samples, "sizes_mb").items())
     for name, ys in rows:
         cells = [f"{y:,.1f}" if y is not None else "-" for y in (ys[0], ys[after], ys[-1])]
         grow.add_row(name, *cells, f"{_slope(ts, ys, warmup):+.3f}")
+    changed = [float(s.get("articles_changed", 0)) for s in samples]
+    cells = [f"{changed[i]:,.0f}" for i in (0, after, -1)]
+    grow.add_row(
+        "articles changed (distinct, not MB)", *cells, f"{_slope(ts, changed, warmup):+,.0f}"
+    )
     lat = Table(title="Per kind: rates a second, latency ms (writes: a batch), errors")
     cols = ("kind", "alone", "asked", "done", "n", "p50", "p99", "p99/iv med", "p99/iv max")
     for col in (*cols, "errors", "429"):
@@ -348,17 +390,24 @@ def _plot(report: dict[str, Any], warmup: float, path: Path) -> None:
     samples = report["samples"]
     minutes = [s["t"] / 60 for s in samples]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
-    panels = (
-        ("rss_mb", "RSS of each API process, MB", False),
-        ("sizes_mb", "databases and index folders, MB", True),
-    )
-    for ax, (group, title, log) in zip(axes, panels, strict=False):
-        for name, ys in _series(samples, group).items():
-            label = f"process {name}" if group == "rss_mb" else name
-            ax.plot(minutes, [np.nan if y is None else y for y in ys], ".-", label=label)
-        ax.set_title(title)
-        if log:
-            ax.set_yscale("log")
+    styles = {"rss_mb": ("RSS", ".-"), "anon_mb": ("anonymous", "--"), "file_mb": ("files", ":")}
+    for n, pid in enumerate(_series(samples, "rss_mb")):
+        for group, (what, style) in styles.items():
+            ys = [s.get(group, {}).get(pid) for s in samples]
+            label = f"{what}, process {pid}"
+            axes[0].plot(
+                minutes, [np.nan if y is None else y for y in ys], style, label=label, color=f"C{n}"
+            )
+    axes[0].set_title("memory of each API process, MB")
+    changed = [s.get("articles_changed", 0) for s in samples]
+    if any(changed):
+        twin = axes[0].twinx()
+        twin.plot(minutes, changed, color="grey", lw=1, label="articles changed")
+        twin.set_ylabel("articles changed (distinct)", color="grey")
+    for name, ys in _series(samples, "sizes_mb").items():
+        axes[1].plot(minutes, [np.nan if y is None else y for y in ys], ".-", label=name)
+    axes[1].set_title("databases and index folders, MB")
+    axes[1].set_yscale("log")
     for kind in KINDS:
         got = [s["kinds"][kind]["p99_ms"] for s in samples[1:]]
         axes[2].plot(minutes[1:], [np.nan if g is None else g for g in got], ".-", label=kind)
@@ -393,6 +442,12 @@ def _args() -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=4, help="closed-loop clients of the probe")
     p.add_argument("--batch", type=int, default=20, help="events a POST")
     p.add_argument("--catalog-batch", type=int, default=10, help="changes a PATCH")
+    p.add_argument(
+        "--changed-articles",
+        type=int,
+        help="draw the price and stock changes from this many articles (a seeded choice; "
+        "default: from every article)",
+    )
     p.add_argument("--seed", type=int, default=21)
     p.add_argument("--out", type=Path, default=OUT / "soak.json", help="and its .png beside")
     p.add_argument("--keep-db", action="store_true", help="keep the run's databases")
@@ -423,6 +478,8 @@ def main() -> int:
             _articles(args.data),
             url_makers(args.data, args.seed),
         )
+        if args.changed_articles:
+            world.changing = random.Random(args.seed).sample(world.articles, args.changed_articles)
         answered, spawned = ready_pids(port, args.workers), _workers(proc.pid)
         if answered != set(spawned):
             console.print(f"[red]/ready answered from {answered}, the server spawned {spawned}")
@@ -437,6 +494,7 @@ def main() -> int:
             "warmup_s": warmup,
             "capacity": capacity,
             "rates": _rates(args, capacity),
+            "changed_articles": args.changed_articles or len(world.articles),
             "samples": [],
         }
         alone = {k: round(v) for k, v in capacity.items()}

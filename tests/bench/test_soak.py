@@ -24,6 +24,7 @@ def test_a_short_soak_samples_every_process_and_answers_without_error(
     out = tmp_path / "out" / "soak.json"
     cmd = [sys.executable, "bench/soak.py", "--index", str(index), "--data", str(tiny_world)]
     cmd += ["--seconds", "20", "--every", "4", "--probe", "0", "--out", str(out)]
+    cmd += ["--changed-articles", "30"]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
@@ -31,6 +32,15 @@ def test_a_short_soak_samples_every_process_and_answers_without_error(
     samples = report["samples"]
     assert len(samples) >= 5
     assert all(len(s["rss_mb"]) == 2 and all(s["rss_mb"].values()) for s in samples)
+    # RSS is split into the heap and the pages of mapped files, and they add up to it.
+    for s in samples:
+        for pid, rss in s["rss_mb"].items():
+            assert s["anon_mb"][pid] > 0 and s["file_mb"][pid] > 0
+            assert abs(s["anon_mb"][pid] + s["file_mb"][pid] - rss) < 0.05 * rss
+    # The changes were drawn from the 30 articles asked for, and the samples count them.
+    changed = [s["articles_changed"] for s in samples]
+    assert changed == sorted(changed) and 0 < changed[-1] <= 30
+    assert report["changed_articles"] == 30
     assert {"<db>.db", "<db>-events.db", "index replicas (on disk)"} <= set(samples[-1]["sizes_mb"])
     kinds = {k for s in samples for k, v in s["kinds"].items() if v["n"]}
     assert kinds == {"events", "catalog", "browse", "feed", "trending", "search", "similar"}
