@@ -199,18 +199,37 @@ def _workers(server: int) -> list[int]:
 #: own allocations), which only the process can give back; and the pages of mapped files (the
 #: engine's segments, the libraries), which the kernel can drop and read again.
 MEMORY = {"rss_mb": "VmRSS:", "anon_mb": "RssAnon:", "file_mb": "RssFile:"}
+#: Of the pages of mapped files (/proc/<pid>/smaps), those of the process's own copy of the
+#: engine (``<index>/store/replicas``) and those of the version's model files
+#: (``<index>/models``: article matrices, the customer table), which every process maps from
+#: the same files, so the machine holds them once however many processes count them.
+MAPPED = {"copy_mb": ("store", "replicas"), "models_mb": ("models",)}
 
 
-def _memory_mb(pid: int) -> dict[str, float | None]:
-    found: dict[str, float | None] = dict.fromkeys(MEMORY)
+def _memory_mb(pid: int, index: Path) -> dict[str, float | None]:
+    found: dict[str, float | None] = dict.fromkeys([*MEMORY, *MAPPED])
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        maps = Path(f"/proc/{pid}/smaps").read_text().splitlines()
     except OSError:
         return found
     for line in lines:
         for name, tag in MEMORY.items():
             if line.startswith(tag):
                 found[name] = int(line.split()[1]) / 1024
+    folders = {name: str(index.resolve().joinpath(*parts)) + "/" for name, parts in MAPPED.items()}
+    kb = dict.fromkeys(MAPPED, 0)
+    inside = None
+    for line in maps:
+        head = line.split(maxsplit=5)
+        if not head:
+            continue
+        if "-" in head[0] and not head[0].endswith(":"):  # a mapping's first line
+            path = head[5] if len(head) > 5 else ""
+            inside = next((n for n, f in folders.items() if path.startswith(f)), None)
+        elif inside is not None and head[0] == "Rss:":
+            kb[inside] += int(head[1])
+    found |= {name: v / 1024 for name, v in kb.items()}
     return found
 
 
@@ -244,10 +263,10 @@ def _sizes(db: Path, index: Path) -> dict[str, float]:
 def _sample(
     t: float, server: int, db: Path, index: Path, tallies: dict[str, Tally], changed: int
 ) -> Any:
-    memory = {str(p): _memory_mb(p) for p in _workers(server)}
+    memory = {str(p): _memory_mb(p, index) for p in _workers(server)}
     return {
         "t": round(t, 2),
-        **{name: {p: m[name] for p, m in memory.items()} for name in MEMORY},
+        **{name: {p: m[name] for p, m in memory.items()} for name in [*MEMORY, *MAPPED]},
         "sizes_mb": _sizes(db, index),
         "articles_changed": changed,
         "kinds": {k: tally.interval() for k, tally in tallies.items()},
@@ -343,6 +362,8 @@ def _table(report: dict[str, Any], warmup: float) -> tuple[Table, Table]:
         ("rss_mb", "RSS"),
         ("anon_mb", "  anonymous"),
         ("file_mb", "  file-backed"),
+        ("copy_mb", "    of which its engine copy"),
+        ("models_mb", "    of which model files (shared)"),
     ):
         rows += [(f"{what}, process {p}", v) for p, v in _series(samples, group).items()]
     rows += list(_series(samples, "sizes_mb").items())
@@ -389,30 +410,35 @@ def _plot(report: dict[str, Any], warmup: float, path: Path) -> None:
 
     samples = report["samples"]
     minutes = [s["t"] / 60 for s in samples]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
-    styles = {"rss_mb": ("RSS", ".-"), "anon_mb": ("anonymous", "--"), "file_mb": ("files", ":")}
-    for n, pid in enumerate(_series(samples, "rss_mb")):
-        for group, (what, style) in styles.items():
-            ys = [s.get(group, {}).get(pid) for s in samples]
-            label = f"{what}, process {pid}"
-            axes[0].plot(
-                minutes, [np.nan if y is None else y for y in ys], style, label=label, color=f"C{n}"
-            )
-    axes[0].set_title("memory of each API process, MB")
+    fig, axes = plt.subplots(1, 4, figsize=(21, 4.4))
+    panels = (
+        ({"rss_mb": ("RSS", ".-"), "anon_mb": ("anonymous", "--")}, "RSS and its anonymous part"),
+        (
+            {"copy_mb": ("engine copy", ".-"), "models_mb": ("model files", "--")},
+            "pages of mapped files",
+        ),
+    )
+    for ax, (styles, title) in zip(axes, panels, strict=False):
+        for n, pid in enumerate(_series(samples, "rss_mb")):
+            for group, (what, style) in styles.items():
+                ys = [s.get(group, {}).get(pid) for s in samples]
+                y = [np.nan if v is None else v for v in ys]
+                ax.plot(minutes, y, style, label=f"{what}, process {pid}", color=f"C{n}")
+        ax.set_title(f"{title}, MB")
     changed = [s.get("articles_changed", 0) for s in samples]
     if any(changed):
-        twin = axes[0].twinx()
-        twin.plot(minutes, changed, color="grey", lw=1, label="articles changed")
+        twin = axes[1].twinx()
+        twin.plot(minutes, changed, color="grey", lw=1)
         twin.set_ylabel("articles changed (distinct)", color="grey")
     for name, ys in _series(samples, "sizes_mb").items():
-        axes[1].plot(minutes, [np.nan if y is None else y for y in ys], ".-", label=name)
-    axes[1].set_title("databases and index folders, MB")
-    axes[1].set_yscale("log")
+        axes[2].plot(minutes, [np.nan if y is None else y for y in ys], ".-", label=name)
+    axes[2].set_title("databases and index folders, MB")
+    axes[2].set_yscale("log")
     for kind in KINDS:
         got = [s["kinds"][kind]["p99_ms"] for s in samples[1:]]
-        axes[2].plot(minutes[1:], [np.nan if g is None else g for g in got], ".-", label=kind)
-    axes[2].set_yscale("log")
-    axes[2].set_title("p99 per interval, ms (writes: a batch)")
+        axes[3].plot(minutes[1:], [np.nan if g is None else g for g in got], ".-", label=kind)
+    axes[3].set_yscale("log")
+    axes[3].set_title("p99 per interval, ms (writes: a batch)")
     for ax in axes:
         ax.axvspan(0, warmup / 60, color="grey", alpha=0.15, label="warm-up")
         ax.set_xlabel("minutes")

@@ -37,6 +37,8 @@ def test_a_short_soak_samples_every_process_and_answers_without_error(
         for pid, rss in s["rss_mb"].items():
             assert s["anon_mb"][pid] > 0 and s["file_mb"][pid] > 0
             assert abs(s["anon_mb"][pid] + s["file_mb"][pid] - rss) < 0.05 * rss
+            # Of the file-backed pages, the process's engine copy and the model files it maps.
+            assert 0 < s["copy_mb"][pid] + s["models_mb"][pid] <= s["file_mb"][pid]
     # The changes were drawn from the 30 articles asked for, and the samples count them.
     changed = [s["articles_changed"] for s in samples]
     assert changed == sorted(changed) and 0 < changed[-1] <= 30
