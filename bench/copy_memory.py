@@ -11,8 +11,8 @@ the build applied and indexed by another process), swaps it in, retires the old 
 API does (close, give the heap back), and reads it as requests would (``--queries`` nearest
 neighbour searches on each named vector). After each cycle it records the process's RSS,
 split into anonymous memory and pages of mapped files (/proc/self/status), the pages mapped
-from the copy's folder (/proc/self/smaps) and the number of distinct articles changed since
-the build.
+from its copy under replicas/ (/proc/self/smaps) and the number of distinct articles changed
+since the build.
 
 An update moves the point it touches out of its indexed segment into a new one (Qdrant's
 segments are copy-on-write), and each fresh copy starts again from the version's files, so a
@@ -41,35 +41,16 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loadgen import memory_mb  # noqa: E402
+
 from core.catalog import point_id  # noqa: E402
 from core.memory import give_back, limit_arenas  # noqa: E402
 from core.store.base import ARTICLES, SetPayload, VectorQuery  # noqa: E402
 from core.store.edge import EdgeStore  # noqa: E402
+from core.store.edge_copies import REPLICAS  # noqa: E402
 from core.store.edge_reader import EdgeReader  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-STATUS = {"rss_mb": "VmRSS:", "anon_mb": "RssAnon:", "file_mb": "RssFile:"}
-
-
-def memory(copy: Path | None) -> dict[str, float]:
-    """This process's resident memory in MB, split, and the part mapped from ``copy``."""
-    out = dict.fromkeys([*STATUS, "copy_mb"], 0.0)
-    for line in Path("/proc/self/status").read_text().splitlines():
-        for name, tag in STATUS.items():
-            if line.startswith(tag):
-                out[name] = int(line.split()[1]) / 1024
-    inside = False
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        head = line.split(maxsplit=5)
-        if head and "-" in head[0] and not head[0].endswith(":"):
-            inside = copy is not None and len(head) > 5 and head[5].startswith(str(copy))
-        elif inside and head[0] == "Rss:":
-            out["copy_mb"] += int(head[1]) / 1024
-    return out
-
-
-def _folder(reader: EdgeReader) -> Path:
-    return Path(reader._paths[0]).parent  # the copy's folder (its articles shard's parent)
 
 
 def read(reader: EdgeReader, queries: int, rng: np.random.Generator) -> None:
@@ -104,12 +85,14 @@ def main() -> int:
     rng, nrng = random.Random(args.seed), np.random.default_rng(args.seed)
     pool = rng.sample(ids, args.working_set) if args.working_set else ids
     store = EdgeStore(args.index / "store", private_copies=True)
+    # The process's copies of the engine (one mapped at a time: the old one is closed first).
+    copies = {"copy_mb": store.root / REPLICAS}
     reader = store.open_reader(collections=[ARTICLES])
     assert isinstance(reader, EdgeReader)
     read(reader, args.queries, nrng)
     changed: set[int] = set()
     rows: list[dict[str, Any]] = [
-        {"cycle": 0, "changed": 0, "reindex_s": 0.0, **memory(_folder(reader))}
+        {"cycle": 0, "changed": 0, "reindex_s": 0.0, **memory_mb("self", copies)}
     ]
     for cycle in range(1, args.cycles + 1):
         for _ in range(args.changes // 10):
@@ -128,7 +111,7 @@ def main() -> int:
         reader = fresh
         read(reader, args.queries, nrng)
         row = {"cycle": cycle, "changed": len(changed), "reindex_s": took}
-        rows.append(row | memory(_folder(reader)))
+        rows.append(row | memory_mb("self", copies))
         console.print(
             f"cycle {cycle}: {len(changed):,} articles changed, re-index {took:.1f} s, "
             f"RSS {rows[-1]['rss_mb']:,.0f} MB"

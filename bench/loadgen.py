@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -203,6 +203,42 @@ def cpu_seconds(pid: int) -> float:
         # Fields 14 and 15 of stat(5), counted after the command name: utime and stime.
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+#: /proc/<pid>/status lines of a process's resident memory, by the name `memory_mb` gives them:
+#: all of it; the anonymous part (the heap: Python's objects, numpy's arrays, the engine's
+#: own allocations), which only the process can give back; and the pages of mapped files (the
+#: engine's segments, the model files, the libraries), which the kernel can drop and read again.
+MEMORY = {"rss_mb": "VmRSS:", "anon_mb": "RssAnon:", "file_mb": "RssFile:"}
+
+
+def memory_mb(pid: int | str, folders: Mapping[str, Path]) -> dict[str, float | None]:
+    """A process's resident memory in MB (``pid`` may be "self"): MEMORY's parts, and per name
+    of ``folders`` the pages it maps from files under that folder (/proc/<pid>/smaps). All
+    None when the process is gone."""
+    found: dict[str, float | None] = dict.fromkeys([*MEMORY, *folders])
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        maps = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return found
+    for line in status:
+        for name, tag in MEMORY.items():
+            if line.startswith(tag):
+                found[name] = int(line.split()[1]) / 1024
+    prefixes = {name: f"{Path(f).resolve()}/" for name, f in folders.items()}
+    kb = dict.fromkeys(folders, 0)
+    inside = None
+    for line in maps:
+        head = line.split(maxsplit=5)
+        if not head:
+            continue
+        if "-" in head[0] and not head[0].endswith(":"):  # a mapping's first line
+            path = head[5] if len(head) > 5 else ""
+            inside = next((n for n, f in prefixes.items() if path.startswith(f)), None)
+        elif inside is not None and head[0] == "Rss:":
+            kb[inside] += int(head[1])
+    return found | {name: v / 1024 for name, v in kb.items()}
 
 
 class Connection:

@@ -52,12 +52,14 @@ from typing import Any
 import numpy as np
 from live import _articles, _changes, _customers, _ingest
 from loadgen import (
+    MEMORY,
     Load,
     Result,
     _free_port,
     api_key,
     drive,
     drive_open,
+    memory_mb,
     process_tree,
     ready_pids,
     service_key,
@@ -194,43 +196,11 @@ def _workers(server: int) -> list[int]:
     return sorted(out)
 
 
-#: /proc/<pid>/status lines of a process's resident memory, by the name a sample gives them:
-#: all of it; the anonymous part (the heap: Python's objects, numpy's arrays, the engine's
-#: own allocations), which only the process can give back; and the pages of mapped files (the
-#: engine's segments, the libraries), which the kernel can drop and read again.
-MEMORY = {"rss_mb": "VmRSS:", "anon_mb": "RssAnon:", "file_mb": "RssFile:"}
-#: Of the pages of mapped files (/proc/<pid>/smaps), those of the process's own copy of the
-#: engine (``<index>/store/replicas``) and those of the version's model files
-#: (``<index>/models``: article matrices, the customer table), which every process maps from
-#: the same files, so the machine holds them once however many processes count them.
+#: Of the pages of mapped files, those of the process's own copy of the engine
+#: (``<index>/store/replicas``) and those of the version's model files (``<index>/models``:
+#: article matrices, the customer table), which every process maps from the same files, so
+#: the machine holds them once however many processes count them.
 MAPPED = {"copy_mb": ("store", "replicas"), "models_mb": ("models",)}
-
-
-def _memory_mb(pid: int, index: Path) -> dict[str, float | None]:
-    found: dict[str, float | None] = dict.fromkeys([*MEMORY, *MAPPED])
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-        maps = Path(f"/proc/{pid}/smaps").read_text().splitlines()
-    except OSError:
-        return found
-    for line in lines:
-        for name, tag in MEMORY.items():
-            if line.startswith(tag):
-                found[name] = int(line.split()[1]) / 1024
-    folders = {name: str(index.resolve().joinpath(*parts)) + "/" for name, parts in MAPPED.items()}
-    kb = dict.fromkeys(MAPPED, 0)
-    inside = None
-    for line in maps:
-        head = line.split(maxsplit=5)
-        if not head:
-            continue
-        if "-" in head[0] and not head[0].endswith(":"):  # a mapping's first line
-            path = head[5] if len(head) > 5 else ""
-            inside = next((n for n, f in folders.items() if path.startswith(f)), None)
-        elif inside is not None and head[0] == "Rss:":
-            kb[inside] += int(head[1])
-    found |= {name: v / 1024 for name, v in kb.items()}
-    return found
 
 
 def _on_disk(path: Path) -> int:
@@ -263,7 +233,8 @@ def _sizes(db: Path, index: Path) -> dict[str, float]:
 def _sample(
     t: float, server: int, db: Path, index: Path, tallies: dict[str, Tally], changed: int
 ) -> Any:
-    memory = {str(p): _memory_mb(p, index) for p in _workers(server)}
+    folders = {name: index.joinpath(*parts) for name, parts in MAPPED.items()}
+    memory = {str(p): memory_mb(p, folders) for p in _workers(server)}
     return {
         "t": round(t, 2),
         **{name: {p: m[name] for p, m in memory.items()} for name in [*MEMORY, *MAPPED]},
