@@ -58,14 +58,25 @@ def _bound(host: str, port: int) -> socket.socket:
 
 def run_worker(host: str, port: int, log_level: str) -> None:
     """One API process: its own listening socket in the port's group, uvicorn on it. The
-    middleware logs each request, so uvicorn's access log is off (one line per request)."""
+    middleware logs each request, so uvicorn's access log is off (one line per request).
+
+    Keep-alive: uvicorn's 5 s equals httpx's and exceeds Node's 4 s, so a client may send on a
+    connection the server is closing; and a process that stood still for seconds (a re-index
+    swap) runs its overdue keep-alive timers before reading what arrived meanwhile, resetting
+    connections whose clients reused them in time. ``keep_alive_s`` (75 s) outlasts them."""
     import uvicorn
 
     from core.memory import limit_arenas
+    from core.settings import get_settings
 
     limit_arenas()  # before the thread pool grows: one arena per thread held freed memory
     sock = _bound(host, port)
-    config = uvicorn.Config("api.main:app", log_level=log_level, access_log=False)
+    config = uvicorn.Config(
+        "api.main:app",
+        log_level=log_level,
+        access_log=False,
+        timeout_keep_alive=get_settings().keep_alive_s,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -220,6 +220,12 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(3600, ge=60)
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     request_timeout_s: float = Field(30.0, gt=0, description="a slower request answers 504")
+    keep_alive_s: int = Field(
+        75,
+        ge=1,
+        description="an idle keep-alive connection is closed after this: longer than any "
+        "client's or proxy's own idle limit, so none sends on a connection being closed",
+    )
     workers: int = Field(default_factory=lambda: _cores(), ge=1, le=256, description="processes")
     private_index: bool = Field(
         False, description="each process opens its own copy of the Edge version (serve sets it)"

@@ -202,3 +202,33 @@ def test_a_killed_process_is_replaced_and_the_others_keep_answering(served: Serv
     # The dead process's copy was removed when its replacement made its own.
     names = [p.name for p in (served.store / "replicas").iterdir()]
     assert not any(n.startswith(f"{victim}-") for n in names), names
+
+
+def test_a_reused_connection_is_answered_after_the_process_stood_still(served: Served) -> None:
+    """A process that stands still for seconds (a re-index swap: the engine loading the fresh
+    copy holds the interpreter) must not close, when it wakes, a keep-alive connection that a
+    client reused within its own idle limit (httpx and Node: 5 s or less; proxies: 60 s).
+    Under uvloop the overdue keep-alive timer runs before the request that waits in the
+    socket, and closing a socket with unread data resets it: the client's request is lost."""
+    with httpx.Client(timeout=30) as client:
+        pid = int(client.get(f"{served.base}/ready").json()["process"])
+        answered: list[int | str] = []
+
+        def again() -> None:
+            try:
+                r = client.get(f"{served.base}/ready")
+                answered.append(int(r.json()["process"]))
+            except httpx.HTTPError as exc:
+                answered.append(repr(exc))
+
+        time.sleep(1.0)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(3.0)  # the connection has been idle 4 s: the client reuses it
+            thread = threading.Thread(target=again)
+            thread.start()
+            time.sleep(3.0)  # 7 s since the process answered on it
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        thread.join(timeout=30)
+    assert answered == [pid]
