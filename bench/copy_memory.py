@@ -2,9 +2,10 @@
 
     python bench/copy_memory.py --index /root/lookbook-hm/index --data /root/lookbook-hm/data
     python bench/copy_memory.py --index ... --data ... --working-set 10000
+    python bench/copy_memory.py --index ... --data ... --field sales_7d
 
 One process, no API: it opens a private copy of the published version's articles shard (as an
-API process does), then for ``--cycles`` cycles sets the price of ``--changes`` articles
+API process does), then for ``--cycles`` cycles sets ``--field`` of ``--changes`` articles
 (batches of ten, as the catalog applies a stock feed), makes the fresh, indexed copy a
 re-index makes (`EdgeStore.reindexed`: a copy of the version's files with every change since
 the build applied and indexed by another process), swaps it in, retires the old copy as the
@@ -17,10 +18,12 @@ since the build.
 An update moves the point it touches out of its indexed segment into a new one (Qdrant's
 segments are copy-on-write), and each fresh copy starts again from the version's files, so a
 copy holds every article changed since the build twice: once deleted in a built segment, once
-in the segment of changed points. The articles are drawn from every article, or with
-``--working-set N`` from a seeded choice of N (a stock feed that keeps re-pricing the same
-articles). Prints a table (memory after each swap, and the slope in KB per article changed),
-saves bench/out/copy_memory.json and .png.
+in the segment of changed points. So the price and stock are held by the reader instead
+(`core.store.hot`: ``--field price``, the default); ``--field sales_7d`` sets a field the
+engine holds, to measure what an update that moves the point costs. The articles are drawn
+from every article, or with ``--working-set N`` from a seeded choice of N (a stock feed that
+keeps re-pricing the same articles). Prints a table (memory after each swap, and the slope in
+KB per article changed), saves bench/out/copy_memory.json and .png.
 """
 
 from __future__ import annotations
@@ -69,7 +72,13 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--changes", type=int, default=10_000, help="price changes a cycle")
+    p.add_argument("--changes", type=int, default=10_000, help="changes a cycle")
+    p.add_argument(
+        "--field",
+        choices=["price", "sales_7d"],
+        default="price",
+        help="price: held by the reader; sales_7d: written to the engine",
+    )
     p.add_argument("--cycles", type=int, default=6)
     p.add_argument("--working-set", type=int, help="draw the articles from this many")
     p.add_argument("--queries", type=int, default=200, help="searches a vector after a swap")
@@ -92,14 +101,14 @@ def main() -> int:
     read(reader, args.queries, nrng)
     changed: set[int] = set()
     rows: list[dict[str, Any]] = [
-        {"cycle": 0, "changed": 0, "reindex_s": 0.0, **memory_mb("self", copies)}
+        {"cycle": 0, "changed": 0, "reindex_s": 0.0, "held": 0, **memory_mb("self", copies)}
     ]
     for cycle in range(1, args.cycles + 1):
         for _ in range(args.changes // 10):
             batch = rng.sample(pool, 10)
             changed.update(batch)
-            price = round(rng.uniform(5, 80), 2)
-            reader.apply(ARTICLES, [SetPayload(tuple(batch), {"price": price})])
+            value = round(rng.uniform(0.01, 0.1), 4) if args.field == "price" else rng.randrange(99)
+            reader.apply(ARTICLES, [SetPayload(tuple(batch), {args.field: value})])
         started = time.perf_counter()
         fresh = store.reindexed(reader, timeout_s=3600)
         assert isinstance(fresh, EdgeReader)
@@ -110,7 +119,7 @@ def main() -> int:
         give_back()
         reader = fresh
         read(reader, args.queries, nrng)
-        row = {"cycle": cycle, "changed": len(changed), "reindex_s": took}
+        row = {"cycle": cycle, "changed": len(changed), "reindex_s": took, "held": len(reader.hot)}
         rows.append(row | memory_mb("self", copies))
         console.print(
             f"cycle {cycle}: {len(changed):,} articles changed, re-index {took:.1f} s, "
@@ -119,16 +128,18 @@ def main() -> int:
     reader.close()
 
     table = Table(
-        title=f"After each swap: {len(ids):,} articles, {args.changes:,} price changes a "
-        f"cycle, drawn from {len(pool):,}"
+        title=f"After each swap: {len(ids):,} articles, {args.changes:,} changes of "
+        f"{args.field} a cycle, drawn from {len(pool):,}"
     )
-    cols = ("cycle", "articles changed", "re-index s", "RSS MB", "anonymous", "files", "copy")
+    cols = ("cycle", "articles changed", "held", "re-index s", "RSS MB", "anonymous", "files")
+    cols += ("copy",)
     for col in cols:
         table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
             str(r["cycle"]),
             f"{r['changed']:,}",
+            f"{r['held']:,}",
             f"{r['reindex_s']:.1f}",
             *(f"{r[k]:,.0f}" for k in ("rss_mb", "anon_mb", "file_mb", "copy_mb")),
         )
@@ -147,6 +158,7 @@ def main() -> int:
         "articles": len(ids),
         "working_set": len(pool),
         "changes_per_cycle": args.changes,
+        "field": args.field,
         "rows": rows,
         "kb_per_article_changed": slopes,
     }
@@ -176,7 +188,8 @@ def _plot(report: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("articles changed since the build (distinct)")
     ax.set_ylabel("MB after the swap")
     ax.set_title(
-        f"{report['articles']:,} articles, changes drawn from {report['working_set']:,}",
+        f"{report['articles']:,} articles, {report['field']} changes drawn from "
+        f"{report['working_set']:,}",
         fontsize=10,
     )
     ax.legend(fontsize=8)

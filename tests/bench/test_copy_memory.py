@@ -17,14 +17,15 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.parametrize("field", ["price", "sales_7d"])
 def test_copy_memory_counts_the_articles_changed_and_each_swap(
-    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
+    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path, field: str
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "copy_memory.json"
     cmd = [sys.executable, "bench/copy_memory.py", "--index", str(index), "--data", str(tiny_world)]
     cmd += ["--changes", "40", "--cycles", "2", "--working-set", "25", "--queries", "3"]
-    cmd += ["--out", str(out)]
+    cmd += ["--field", field, "--out", str(out)]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
@@ -34,6 +35,11 @@ def test_copy_memory_counts_the_articles_changed_and_each_swap(
     # 40 changes a cycle drawn from 25 articles: never more than 25 distinct.
     assert rows[0]["changed"] == 0 and 0 < rows[1]["changed"] <= rows[2]["changed"] <= 25
     assert report["working_set"] == 25
+    # A price is held by the reader, for each article changed; a field the engine holds is
+    # written to it.
+    assert [r["held"] for r in rows] == (
+        [r["changed"] for r in rows] if field == "price" else [0] * 3
+    )
     for r in rows:
         assert (
             r["copy_mb"] > 0 and abs(r["anon_mb"] + r["file_mb"] - r["rss_mb"]) < 0.05 * r["rss_mb"]

@@ -127,9 +127,16 @@ def world() -> World:
     return make_world()
 
 
-def build_version(store: Store, version: str, world: World, *, finish: bool = True) -> None:
+def build_version(
+    store: Store,
+    version: str,
+    world: World,
+    *,
+    finish: bool = True,
+    spec: CollectionSpec = ARTICLE_SPEC,
+) -> None:
     writer = store.new_writer(version)
-    writer.create("articles", ARTICLE_SPEC)
+    writer.create("articles", spec)
     writer.create("customers", CUSTOMER_SPEC)
     points = world.points()
     for start in range(0, len(points), 64):  # several batches, as the indexer sends them
