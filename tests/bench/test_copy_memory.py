@@ -45,6 +45,7 @@ def test_copy_memory_counts_the_articles_changed_and_each_swap(
             r["copy_mb"] > 0 and abs(r["anon_mb"] + r["file_mb"] - r["rss_mb"]) < 0.05 * r["rss_mb"]
         )
     assert all(r["reindex_s"] > 0 for r in rows[1:])
+    assert all(0 < r["search_p50_ms"] <= r["search_p99_ms"] for r in rows)
     assert out.with_suffix(".png").stat().st_size > 0
     # Every copy it made is removed with its reader.
     assert not list((index / "store" / "replicas").glob("*-v*"))
