@@ -2,29 +2,25 @@
 
     python bench/copy_memory.py --index /root/lookbook-hm/index --data /root/lookbook-hm/data
     python bench/copy_memory.py --index ... --data ... --working-set 10000
-    python bench/copy_memory.py --index ... --data ... --field sales_7d
 
 One process, no API: it opens a private copy of the published version's articles shard (as an
-API process does), then for ``--cycles`` cycles sets ``--field`` of ``--changes`` articles
-(batches of ten, as the catalog applies a stock feed; for price, three batches in ten set them
-out of stock instead), makes the fresh, indexed copy a re-index makes (`EdgeStore.reindexed`:
-a copy of the version's files with every change since the build applied and indexed by
-another process), swaps it in, retires the old copy as the API does (close, give the heap
-back), and reads it as requests would (``--queries`` nearest neighbour searches on each named
-vector under an "available, in a price range" filter, timed). After each cycle it records the
-process's RSS, split into anonymous memory and pages of mapped files (/proc/self/status),
-the pages mapped from its copy under replicas/ (/proc/self/smaps), the articles whose price or
-stock the reader holds and the number of distinct articles changed since the build.
+API process does), then for ``--cycles`` cycles sets the price of ``--changes`` articles
+(batches of ten, as the catalog applies a stock feed), makes the fresh, indexed copy a
+re-index makes (`EdgeStore.reindexed`: a copy of the version's files with every change since
+the build applied and indexed by another process), swaps it in, retires the old copy as the
+API does (close, give the heap back), and reads it as requests would (``--queries`` nearest
+neighbour searches on each named vector). After each cycle it records the process's RSS,
+split into anonymous memory and pages of mapped files (/proc/self/status), the pages mapped
+from its copy under replicas/ (/proc/self/smaps) and the number of distinct articles changed
+since the build.
 
 An update moves the point it touches out of its indexed segment into a new one (Qdrant's
 segments are copy-on-write), and each fresh copy starts again from the version's files, so a
 copy holds every article changed since the build twice: once deleted in a built segment, once
-in the segment of changed points. So the price and stock are held by the reader instead
-(`core.store.hot`: ``--field price``, the default); ``--field sales_7d`` sets a field the
-engine holds, to measure what an update that moves the point costs. The articles are drawn
-from every article, or with ``--working-set N`` from a seeded choice of N (a stock feed that
-keeps re-pricing the same articles). Prints a table (memory after each swap, and the slope in
-KB per article changed), saves bench/out/copy_memory.json and .png.
+in the segment of changed points. The articles are drawn from every article, or with
+``--working-set N`` from a seeded choice of N (a stock feed that keeps re-pricing the same
+articles). Prints a table (memory after each swap, and the slope in KB per article changed),
+saves bench/out/copy_memory.json and .png.
 """
 
 from __future__ import annotations
@@ -49,45 +45,31 @@ from loadgen import memory_mb  # noqa: E402
 
 from core.catalog import point_id  # noqa: E402
 from core.memory import give_back, limit_arenas  # noqa: E402
-from core.store.base import ARTICLES, Filter, Match, Range, SetPayload, VectorQuery  # noqa: E402
+from core.store.base import ARTICLES, SetPayload, VectorQuery  # noqa: E402
 from core.store.edge import EdgeStore  # noqa: E402
 from core.store.edge_copies import REPLICAS  # noqa: E402
 from core.store.edge_reader import EdgeReader  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-UNAVAILABLE = Match("availability", ("unavailable",))  # what a shopper's lists leave out
 
 
-def read(reader: EdgeReader, queries: int, rng: np.random.Generator) -> list[float]:
-    """Nearest-neighbour searches on every named vector under a shopper's filter (available,
-    a price range), as the API's requests make; each one's milliseconds."""
+def read(reader: EdgeReader, queries: int, rng: np.random.Generator) -> None:
+    """Nearest-neighbour searches on every named vector, as the API's requests make."""
     sizes = {"cf": 64, "cf_cosine": 64, "image": 128, "text": 384}
-    took: list[float] = []
     for using, size in sizes.items():
         for _ in range(queries):
             q = rng.standard_normal(size).astype(np.float32)
-            low = float(rng.uniform(0.0, 0.05))
-            flt = Filter(must=(Range("price", gte=low, lte=low + 0.03),), must_not=(UNAVAILABLE,))
-            started = time.perf_counter()
             try:
-                reader.search(ARTICLES, VectorQuery(using, q.tolist(), 50), flt)
+                reader.search(ARTICLES, VectorQuery(using, q.tolist(), 50))
             except Exception:  # a vector this version does not have (its image size)
                 break
-            took.append((time.perf_counter() - started) * 1000)
-    return took
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--changes", type=int, default=10_000, help="changes a cycle")
-    p.add_argument(
-        "--field",
-        choices=["price", "sales_7d"],
-        default="price",
-        help="price: held by the reader; sales_7d: written to the engine",
-    )
+    p.add_argument("--changes", type=int, default=10_000, help="price changes a cycle")
     p.add_argument("--cycles", type=int, default=6)
     p.add_argument("--working-set", type=int, help="draw the articles from this many")
     p.add_argument("--queries", type=int, default=200, help="searches a vector after a swap")
@@ -107,21 +89,17 @@ def main() -> int:
     copies = {"copy_mb": store.root / REPLICAS}
     reader = store.open_reader(collections=[ARTICLES])
     assert isinstance(reader, EdgeReader)
-    took = read(reader, args.queries, nrng)
+    read(reader, args.queries, nrng)
     changed: set[int] = set()
     rows: list[dict[str, Any]] = [
-        {"cycle": 0, "changed": 0, "reindex_s": 0.0, "held": 0, **_ms(took)}
-        | memory_mb("self", copies)
+        {"cycle": 0, "changed": 0, "reindex_s": 0.0, **memory_mb("self", copies)}
     ]
     for cycle in range(1, args.cycles + 1):
         for _ in range(args.changes // 10):
             batch = rng.sample(pool, 10)
             changed.update(batch)
-            value = round(rng.uniform(0.01, 0.1), 4) if args.field == "price" else rng.randrange(99)
-            fields: dict[str, Any] = {args.field: value}
-            if args.field == "price" and rng.random() < 0.3:  # a stock feed's outs, held too
-                fields = {"in_stock": False, "availability": "unavailable"}
-            reader.apply(ARTICLES, [SetPayload(tuple(batch), fields)])
+            price = round(rng.uniform(5, 80), 2)
+            reader.apply(ARTICLES, [SetPayload(tuple(batch), {"price": price})])
         started = time.perf_counter()
         fresh = store.reindexed(reader, timeout_s=3600)
         assert isinstance(fresh, EdgeReader)
@@ -131,8 +109,9 @@ def main() -> int:
         gc.collect()
         give_back()
         reader = fresh
-        row = {"cycle": cycle, "changed": len(changed), "reindex_s": took, "held": len(reader.hot)}
-        rows.append(row | _ms(read(reader, args.queries, nrng)) | memory_mb("self", copies))
+        read(reader, args.queries, nrng)
+        row = {"cycle": cycle, "changed": len(changed), "reindex_s": took}
+        rows.append(row | memory_mb("self", copies))
         console.print(
             f"cycle {cycle}: {len(changed):,} articles changed, re-index {took:.1f} s, "
             f"RSS {rows[-1]['rss_mb']:,.0f} MB"
@@ -140,22 +119,18 @@ def main() -> int:
     reader.close()
 
     table = Table(
-        title=f"After each swap: {len(ids):,} articles, {args.changes:,} changes of "
-        f"{args.field} a cycle, drawn from {len(pool):,}"
+        title=f"After each swap: {len(ids):,} articles, {args.changes:,} price changes a "
+        f"cycle, drawn from {len(pool):,}"
     )
-    cols = ("cycle", "articles changed", "held", "re-index s", "RSS MB", "anonymous", "files")
-    cols += ("copy", "search p50 ms", "p99 ms")
+    cols = ("cycle", "articles changed", "re-index s", "RSS MB", "anonymous", "files", "copy")
     for col in cols:
         table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
             str(r["cycle"]),
             f"{r['changed']:,}",
-            f"{r['held']:,}",
             f"{r['reindex_s']:.1f}",
             *(f"{r[k]:,.0f}" for k in ("rss_mb", "anon_mb", "file_mb", "copy_mb")),
-            f"{r['search_p50_ms']:.2f}",
-            f"{r['search_p99_ms']:.2f}",
         )
     console.print(table)
     slopes = {}
@@ -172,7 +147,6 @@ def main() -> int:
         "articles": len(ids),
         "working_set": len(pool),
         "changes_per_cycle": args.changes,
-        "field": args.field,
         "rows": rows,
         "kb_per_article_changed": slopes,
     }
@@ -181,12 +155,6 @@ def main() -> int:
     _plot(report, args.out.with_suffix(".png"))
     console.print(f"saved {args.out} and {args.out.with_suffix('.png')}")
     return 0
-
-
-def _ms(took: list[float]) -> dict[str, float]:
-    """p50 and p99 of the filtered searches' milliseconds."""
-    p50, p99 = np.percentile(took, [50, 99]) if took else (0.0, 0.0)
-    return {"search_p50_ms": float(p50), "search_p99_ms": float(p99)}
 
 
 def _plot(report: dict[str, Any], path: Path) -> None:
@@ -208,8 +176,7 @@ def _plot(report: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("articles changed since the build (distinct)")
     ax.set_ylabel("MB after the swap")
     ax.set_title(
-        f"{report['articles']:,} articles, {report['field']} changes drawn from "
-        f"{report['working_set']:,}",
+        f"{report['articles']:,} articles, changes drawn from {report['working_set']:,}",
         fontsize=10,
     )
     ax.legend(fontsize=8)

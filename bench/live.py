@@ -443,20 +443,12 @@ def _categories(data: Path) -> list[str]:
     return [str(c) for c in counts.index[:40]]
 
 
-def _patches(
-    rng: random.Random, articles: list[str], n: int, cold: tuple[float, list[int]] = (0.0, [])
-) -> list[dict[str, Any]]:
-    """``n`` price or stock changes of random articles (a tenth of them out of stock); with
-    ``cold`` (a share, garment group codes), that share of them moves the article to another
-    garment group instead: a field the engine holds, written to it (price and stock are held
-    by each process's reader), so that re-indexes still come."""
+def _patches(rng: random.Random, articles: list[str], n: int) -> list[dict[str, Any]]:
+    """``n`` price or stock changes of random articles (a tenth of them out of stock)."""
     out = []
-    share, garments = cold
     for aid in rng.sample(articles, n):
         r = rng.random()
-        if rng.random() < share:
-            out.append({"article_id": aid, "garment_group_no": rng.choice(garments)})
-        elif r < 0.5:
+        if r < 0.5:
             out.append({"article_id": aid, "price": round(rng.uniform(5, 80), 2)})
         else:
             out.append({"article_id": aid, "in_stock": r > 0.6})
@@ -477,8 +469,7 @@ async def _changes(
     rng = random.Random(args.seed)
 
     async def post(c: httpx.AsyncClient, started: float) -> None:
-        cold = getattr(args, "cold", (0.0, []))
-        body = {"items": _patches(rng, articles, args.batch, cold)}
+        body = {"items": _patches(rng, articles, args.batch)}
         r = await _send(c, stats, "PATCH", "/admin/articles", body)
         if r is not None:
             stats["batch_s"].append(time.perf_counter() - started)

@@ -4,14 +4,12 @@
 
 Starts `python -m api serve` (``--workers``, default 2) over an existing index with an empty
 database of its own and its log in a file; posts price and stock changes paced at ``--rate``
-(500 a second, batches of ``--batch``) in the background, ``--cold`` of them (a tenth) garment
-group changes: price and stock are held by each process's reader, a garment group is written
-to the engine, so that each process passes `LOOKBOOK_LIVE__REINDEX_AFTER` written points
-within seconds and makes a fresh, indexed copy of its engine while the trials run; then, for
-at least ``--trials`` changes of articles no background change touches (and on until every
-process has swapped its fresh copy in, so that whole re-indexes lie inside the run), the time
-from the change's 2xx until every API process serves it (each process's `/ready` reports its
-sequence number, read on fresh connections).
+(500 a second, batches of ``--batch``) in the background, so that each process passes
+`LOOKBOOK_LIVE__REINDEX_AFTER` written points within seconds and makes a fresh, indexed copy
+of its engine while the trials run; then, for at least ``--trials`` changes of articles no
+background change touches (and on until every process has swapped its fresh copy in, so that
+whole re-indexes lie inside the run), the time from the change's 2xx until every API process
+serves it (each process's `/ready` reports its sequence number, read on fresh connections).
 
 The log says when each process's re-index started (the copy), when its indexing process
 finished, and when the fresh copy was swapped in, so the table splits the trials by whether a
@@ -31,7 +29,6 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pandas as pd
 from live import OUT, _articles, _changes, _latency_row, _table
 from loadgen import _free_port, service_key, start_api
 from rich.console import Console
@@ -134,12 +131,9 @@ def main() -> int:
     )
     p.add_argument("--most", type=int, default=2000, help="trials at most")
     p.add_argument("--reindex-after", type=int, default=5000)
-    p.add_argument("--cold", type=float, default=0.1, help="share of changes the engine must write")
     p.add_argument("--seed", type=int, default=15)
     args = p.parse_args()
     args.posters = 1
-    garments = pd.read_csv(args.data / "articles.csv", usecols=["garment_group_no"])
-    args.cold = (args.cold, sorted(int(g) for g in garments.garment_group_no.unique()))
     OUT.mkdir(parents=True, exist_ok=True)
     db = args.index.parent / f"visibility-{int(time.time())}.db"
     log = OUT / "visibility.log"

@@ -154,9 +154,9 @@ class LiveSettings(BaseModel):
     reindex_after: int = Field(
         5000,
         ge=0,
-        description="catalog changes written to a process's Edge copy (price and stock are "
-        "held by the reader, not written) before it makes a fresh, indexed copy in the "
-        "background (changed points are scanned by every search until then; 0: never)",
+        description="catalog changes written to a process's Edge copy before it makes a fresh, "
+        "indexed copy in the background (changed points are scanned by every search until "
+        "then; 0: never)",
     )
     reindex_every_s: float = Field(
         300.0,

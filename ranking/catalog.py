@@ -10,8 +10,7 @@ collection) gives the same catalog:
 * the engine, through `StoreReader.apply`: a new or replaced article is upserted with its
   vectors (`ranking.catalog_vectors`: text encoded now from `article_text`, image from its
   uploaded photo with the version's own encoder, cf kept from the build: a new article has
-  none, a cold item); a price, stock or visibility change sets those payload fields, which
-  the reader holds in memory instead of moving the engine's point (`core.store.hot`); a
+  none, a cold item); a price, stock or visibility change sets those payload fields; a
   delete removes the point;
 * the columns (`Columns.patched` for field changes, `Columns.changed` when articles come or
   go), so counts, facets, price bounds and sorts follow;
@@ -19,8 +18,7 @@ collection) gives the same catalog:
   (`ArticleVectors.with_rows`), so exact scoring and the feed's reasons see them.
 
 The engine is written only where it differs from that state (a Qdrant server's collection is
-shared: the first replica writes a change, the others find it written; price and stock each
-process's reader holds for itself), while the columns and
+shared: the first replica writes a change, the others find it written), while the columns and
 the overlay are compared with this process's own, so every replica follows the log. An article
 whose changes cannot be applied (its photo is gone) is set aside whole and tried again
 (`ranking.catalog_held`); the others apply.
@@ -55,7 +53,6 @@ from core.changes import (
 from core.settings import Settings
 from core.store.base import Change as StoreChange
 from core.store.base import Delete, Match, Record, SetPayload
-from core.store.hot import writes_engine
 from ranking.catalog_held import set_aside
 from ranking.catalog_vectors import Item, encode
 from ranking.catalog_vectors import from_engine as vectors_from_engine
@@ -324,9 +321,7 @@ def apply_changes(
         return snap
     start = time.perf_counter()
     plan = plan_changes(snap, run, settings, uploads)
-    # Price and stock are held by each process's reader, not written (`core.store.hot`):
-    # only a write of the shared engine itself needs the lock.
-    if plan.store and exclusive is not None and writes_engine(plan.store):
+    if plan.store and exclusive is not None:
         with exclusive():
             plan = plan_changes(snap, run, settings, uploads)  # what is still to write
             if plan.store:

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.catalog import find_sorted, point_id
-from core.store.base import Condition, Drifted, Filter, Match, Range, Record, StoreReader
+from core.store.base import AnyOf, Filter, Match, Range, Record, StoreReader
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +305,7 @@ class Columns:
             ok &= values <= cond.lte
         return ok
 
-    def _condition(self, cond: Condition) -> BoolArray:
-        if isinstance(cond, Drifted):  # the columns hold live values
-            cond = cond.condition
+    def _condition(self, cond: Match | Range | AnyOf) -> BoolArray:
         if isinstance(cond, Match):
             return self._match(cond)
         if isinstance(cond, Range):
@@ -365,9 +363,7 @@ class Columns:
             out &= np.isin(ids, np.asarray(flt.only_ids, dtype=np.int64))
         return out
 
-    def _condition_at(self, cond: Condition, rows: npt.NDArray[np.int64]) -> BoolArray:
-        if isinstance(cond, Drifted):
-            cond = cond.condition
+    def _condition_at(self, cond: Match | Range | AnyOf, rows: npt.NDArray[np.int64]) -> BoolArray:
         if isinstance(cond, Match):
             code_of = self._code_of[cond.key]
             wanted = [code_of[v] for v in cond.values if v in code_of]

@@ -37,25 +37,14 @@ class Range:
     lte: float | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class Drifted:
-    """``condition`` on a field whose live value the reader holds for the points ``drifted``
-    (`core.store.hot`: their stored payload lags it): it holds for the other points as the
-    engine stores them, and of the drifted ones, for ``holds``."""
-
-    condition: Match | Range
-    drifted: frozenset[int]
-    holds: frozenset[int]
-
-
 @dataclass(frozen=True)
 class AnyOf:
     """At least one of the conditions holds (used for category = type OR group)."""
 
-    conditions: tuple[Match | Range | Drifted, ...]
+    conditions: tuple[Match | Range, ...]
 
 
-Condition = Match | Range | AnyOf | Drifted
+Condition = Match | Range | AnyOf
 
 
 @dataclass(frozen=True)

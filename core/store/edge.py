@@ -297,7 +297,6 @@ class EdgeStore(Store):
             raise
         fresh.journal = folded
         fresh.journal_source = len(changes)
-        fresh.hot = reader.hot  # the price and stock held, not in the files: shared from now
         return fresh
 
     def versions(self) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -36,7 +35,6 @@ from core.store.filters import (
     keep_order,
     to_edge,
 )
-from core.store.hot import HOT_FACET_VALUES, HotFields
 from core.store.journal import fold
 
 #: A journal is folded once it holds at least this many entries (and doubled since).
@@ -118,9 +116,6 @@ class EdgeReader(PagedScroll, StoreReader):
         self.version = version
         self._on_close = on_close
         self.journal = []
-        #: Price and stock set since the build, held instead of written (`core.store.hot`);
-        #: a fresh copy of a re-index takes over its reader's.
-        self.hot = HotFields()
         wanted: tuple[Collection, ...] = (
             tuple(collections) if collections else ("articles", "customers")
         )
@@ -174,8 +169,7 @@ class EdgeReader(PagedScroll, StoreReader):
             with_payload=True if payload_fields is None else list(payload_fields),
             with_vector=list(with_vectors) or False,
         )
-        records = keep_order(ids, [_to_record(p) for p in found])
-        return self.hot.overlay(records, payload_fields)
+        return keep_order(ids, [_to_record(p) for p in found])
 
     def score_ids_many(
         self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
@@ -205,12 +199,11 @@ class EdgeReader(PagedScroll, StoreReader):
         request = qe.QueryRequest(
             limit=query.limit,
             query=qe.Query.Nearest(list(query.vector), using=query.using),
-            filter=to_edge(self.hot.rewrite(flt)),
+            filter=to_edge(flt),
             params=edge_params(query.limit),
             with_payload=True,
         )
-        found = [_to_record(p, p.score) for p in self._shard(collection).query(request)]
-        return self.hot.overlay(found)
+        return [_to_record(p, p.score) for p in self._shard(collection).query(request)]
 
     def candidates(
         self, collection: Collection, queries: Sequence[VectorQuery], flt: Filter | None = None
@@ -218,7 +211,7 @@ class EdgeReader(PagedScroll, StoreReader):
         queries = [q for q in queries if q.limit > 0]
         if not queries:
             return []
-        edge_flt = to_edge(self.hot.rewrite(flt))
+        edge_flt = to_edge(flt)
         prefetches = [
             qe.Prefetch(
                 limit=q.limit,
@@ -241,20 +234,13 @@ class EdgeReader(PagedScroll, StoreReader):
         return [int(p.id) for p in hits]  # type: ignore[arg-type]
 
     def count(self, collection: Collection, flt: Filter | None = None) -> int:
-        edge_flt = to_edge(self.hot.rewrite(flt))
-        return self._shard(collection).count(qe.CountRequest(exact=True, filter=edge_flt))
+        return self._shard(collection).count(qe.CountRequest(exact=True, filter=to_edge(flt)))
 
     def facet(
         self, collection: Collection, key: str, flt: Filter | None = None, limit: int = 100
     ) -> dict[str, int]:
-        def stored(f: Filter | None, top: int = HOT_FACET_VALUES) -> dict[str, int]:
-            request = qe.FacetRequest(key=key, limit=top, exact=True, filter=to_edge(f))
-            return {str(h.value): h.count for h in self._shard(collection).facet(request).hits}
-
-        if not self.hot.drifts(key):
-            return stored(self.hot.rewrite(flt), limit)
-        fetch = partial(self._engine_scroll, collection, with_vectors=())
-        return self.hot.facet(stored, fetch, key, flt, limit)
+        request = qe.FacetRequest(key=key, limit=limit, exact=True, filter=to_edge(flt))
+        return {str(h.value): h.count for h in self._shard(collection).facet(request).hits}
 
     def _raw_scroll(
         self,
@@ -264,23 +250,6 @@ class EdgeReader(PagedScroll, StoreReader):
         order: Order | None,
         with_vectors: Sequence[str],
     ) -> list[tuple[Record, float]]:
-        fetch = partial(self._engine_scroll, collection, with_vectors=with_vectors)
-        if order is not None and self.hot.drifts(order[0]):
-            found = self.hot.ordered(fetch, flt, n, order)
-        else:
-            found = fetch(self.hot.rewrite(flt), n, order)
-        self.hot.overlay([r for r, _ in found])
-        return found
-
-    def _engine_scroll(
-        self,
-        collection: Collection,
-        flt: Filter | None,
-        n: int,
-        order: Order | None,
-        with_vectors: Sequence[str],
-    ) -> list[tuple[Record, float]]:
-        """One scroll request as the engine answers it (``flt`` already rewritten)."""
         order_by = None
         if order is not None:
             direction = qe.Direction.Desc if order[1] == "desc" else qe.Direction.Asc
@@ -297,8 +266,6 @@ class EdgeReader(PagedScroll, StoreReader):
 
     def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
         shard = self._shard(collection)
-        if collection == ARTICLES:
-            changes = self.hot.take(changes)
         for change in changes:
             shard.update(operation(change))
         if collection == ARTICLES:

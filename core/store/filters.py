@@ -7,7 +7,6 @@ result list is never thinned out afterwards and counts, facets and limits stay e
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Literal
@@ -16,7 +15,7 @@ import qdrant_edge as qe
 from qdrant_client import models as qm
 
 from core.errors import InvalidInput
-from core.store.base import AnyOf, Collection, Condition, Drifted, Filter, Match, Range, Record
+from core.store.base import AnyOf, Collection, Condition, Filter, Match, Range, Record
 
 #: Beam width of the HNSW search. At 105k clustered vectors (bench/query.py) 128 gave
 #: recall@12 0.986 under shop filters and 256 gave 0.994, for about 1 ms more per query.
@@ -94,28 +93,8 @@ def to_edge(flt: Filter | None) -> qe.Filter | None:
 def _edge_condition(cond: Condition) -> Any:
     if isinstance(cond, AnyOf):
         # A nested filter whose `should` list means "at least one holds".
-        return qe.Filter(should=[_edge_condition(c) for c in cond.conditions])
-    if isinstance(cond, Drifted):
-        # (the condition as stored AND not drifted) OR one of the drifted points it holds for
-        stored = qe.Filter(must=[_edge_leaf(cond.condition)], must_not=[_edge_ids(cond.drifted)])
-        if not cond.holds:
-            return stored
-        return qe.Filter(should=[stored, _edge_ids(cond.holds)])
+        return qe.Filter(should=[_edge_leaf(c) for c in cond.conditions])
     return _edge_leaf(cond)
-
-
-#: A hot field's id sets are the same objects from one query to the next (`core.store.hot`
-#: caches them until the next change): their engine conditions are made once.
-_EDGE_IDS: weakref.WeakKeyDictionary[frozenset[int], qe.HasIdCondition] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _edge_ids(ids: frozenset[int]) -> qe.HasIdCondition:
-    found = _EDGE_IDS.get(ids)
-    if found is None:
-        found = _EDGE_IDS[ids] = qe.HasIdCondition(point_ids=set(ids))
-    return found
 
 
 # --- Qdrant server (qdrant-client) -------------------------------------------------------------
@@ -143,16 +122,7 @@ def to_server(flt: Filter | None) -> qm.Filter | None:
 
 def _server_condition(cond: Condition) -> qm.Condition:
     if isinstance(cond, AnyOf):
-        return qm.Filter(should=[_server_condition(c) for c in cond.conditions])
-    if isinstance(cond, Drifted):
-        stored = qm.Filter(
-            must=[_server_leaf(cond.condition)],
-            must_not=[qm.HasIdCondition(has_id=sorted(cond.drifted))],  # type: ignore[arg-type]
-        )
-        if not cond.holds:
-            return stored
-        holds = qm.HasIdCondition(has_id=sorted(cond.holds))  # type: ignore[arg-type]
-        return qm.Filter(should=[stored, holds])
+        return qm.Filter(should=[_server_leaf(c) for c in cond.conditions])
     return _server_leaf(cond)
 
 

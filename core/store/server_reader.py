@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import ParamSpec, TypeVar, cast
 
 from qdrant_client import QdrantClient
@@ -14,7 +13,6 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 
 from core.errors import NotFound, StoreUnavailable
 from core.store.base import (
-    ARTICLES,
     Change,
     Collection,
     Delete,
@@ -26,7 +24,6 @@ from core.store.base import (
     VectorQuery,
 )
 from core.store.filters import Order, PagedScroll, candidate_ef, hnsw_ef, keep_order, to_server
-from core.store.hot import HOT_FACET_VALUES, HotFields
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +61,6 @@ class ServerReader(PagedScroll, StoreReader):
         self._client = client
         self._names = names
         self._retries = retries
-        #: Price and stock set since the build, held by this process instead of written to
-        #: the shared collection (`core.store.hot`): every process follows the log itself.
-        self.hot = HotFields()
 
     def _name(self, collection: Collection) -> str:
         if collection not in self._names:
@@ -92,7 +86,7 @@ class ServerReader(PagedScroll, StoreReader):
             with_payload=True if payload_fields is None else list(payload_fields),
             with_vectors=vectors,
         )
-        return self.hot.overlay(keep_order(ids, [_to_record(p) for p in found]), payload_fields)
+        return keep_order(ids, [_to_record(p) for p in found])
 
     def score_ids_many(
         self, collection: Collection, queries: Sequence[VectorQuery], ids: Sequence[int]
@@ -129,12 +123,12 @@ class ServerReader(PagedScroll, StoreReader):
             name,
             query=list(query.vector),
             using=query.using,
-            query_filter=to_server(self.hot.rewrite(flt)),
+            query_filter=to_server(flt),
             limit=query.limit,
             search_params=qm.SearchParams(hnsw_ef=hnsw_ef(query.limit)),
             with_payload=True,
         )
-        return self.hot.overlay([_to_record(p, p.score) for p in response.points])
+        return [_to_record(p, p.score) for p in response.points]
 
     def candidates(
         self, collection: Collection, queries: Sequence[VectorQuery], flt: Filter | None = None
@@ -142,7 +136,7 @@ class ServerReader(PagedScroll, StoreReader):
         queries = [q for q in queries if q.limit > 0]
         if not queries:
             return []
-        name, server_flt = self._name(collection), to_server(self.hot.rewrite(flt))
+        name, server_flt = self._name(collection), to_server(flt)
         prefetch = [
             qm.Prefetch(
                 query=list(q.vector),
@@ -168,30 +162,23 @@ class ServerReader(PagedScroll, StoreReader):
 
     def count(self, collection: Collection, flt: Filter | None = None) -> int:
         name = self._name(collection)
-        flt_ = to_server(self.hot.rewrite(flt))
+        flt_ = to_server(flt)
         return guarded(self._retries, self._client.count, name, count_filter=flt_, exact=True).count
 
     def facet(
         self, collection: Collection, key: str, flt: Filter | None = None, limit: int = 100
     ) -> dict[str, int]:
         name = self._name(collection)
-
-        def stored(f: Filter | None, top: int = HOT_FACET_VALUES) -> dict[str, int]:
-            response = guarded(
-                self._retries,
-                self._client.facet,
-                name,
-                key,
-                facet_filter=to_server(f),
-                limit=top,
-                exact=True,
-            )
-            return {str(h.value): h.count for h in response.hits}
-
-        if not self.hot.drifts(key):
-            return stored(self.hot.rewrite(flt), limit)
-        fetch = partial(self._engine_scroll, collection, with_vectors=())
-        return self.hot.facet(stored, fetch, key, flt, limit)
+        response = guarded(
+            self._retries,
+            self._client.facet,
+            name,
+            key,
+            facet_filter=to_server(flt),
+            limit=limit,
+            exact=True,
+        )
+        return {str(h.value): h.count for h in response.hits}
 
     def _raw_scroll(
         self,
@@ -201,23 +188,6 @@ class ServerReader(PagedScroll, StoreReader):
         order: Order | None,
         with_vectors: Sequence[str],
     ) -> list[tuple[Record, float]]:
-        fetch = partial(self._engine_scroll, collection, with_vectors=with_vectors)
-        if order is not None and self.hot.drifts(order[0]):
-            found = self.hot.ordered(fetch, flt, n, order)
-        else:
-            found = fetch(self.hot.rewrite(flt), n, order)
-        self.hot.overlay([r for r, _ in found])
-        return found
-
-    def _engine_scroll(
-        self,
-        collection: Collection,
-        flt: Filter | None,
-        n: int,
-        order: Order | None,
-        with_vectors: Sequence[str],
-    ) -> list[tuple[Record, float]]:
-        """One scroll request as the server answers it (``flt`` already rewritten)."""
         order_by = None
         if order is not None:
             direction = qm.Direction.DESC if order[1] == "desc" else qm.Direction.ASC
@@ -236,8 +206,6 @@ class ServerReader(PagedScroll, StoreReader):
 
     def apply(self, collection: Collection, changes: Sequence[Change]) -> None:
         name = self._name(collection)
-        if collection == ARTICLES:
-            changes = self.hot.take(changes)
         for change in changes:
             if isinstance(change, Upsert):
                 points = [

@@ -17,15 +17,14 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("field", ["price", "sales_7d"])
 def test_copy_memory_counts_the_articles_changed_and_each_swap(
-    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path, field: str
+    tiny_settings: Any, tiny_index: Any, tiny_world: Path, tmp_path: Path
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "copy_memory.json"
     cmd = [sys.executable, "bench/copy_memory.py", "--index", str(index), "--data", str(tiny_world)]
     cmd += ["--changes", "40", "--cycles", "2", "--working-set", "25", "--queries", "3"]
-    cmd += ["--field", field, "--out", str(out)]
+    cmd += ["--out", str(out)]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
@@ -35,17 +34,11 @@ def test_copy_memory_counts_the_articles_changed_and_each_swap(
     # 40 changes a cycle drawn from 25 articles: never more than 25 distinct.
     assert rows[0]["changed"] == 0 and 0 < rows[1]["changed"] <= rows[2]["changed"] <= 25
     assert report["working_set"] == 25
-    # A price is held by the reader, for each article changed; a field the engine holds is
-    # written to it.
-    assert [r["held"] for r in rows] == (
-        [r["changed"] for r in rows] if field == "price" else [0] * 3
-    )
     for r in rows:
         assert (
             r["copy_mb"] > 0 and abs(r["anon_mb"] + r["file_mb"] - r["rss_mb"]) < 0.05 * r["rss_mb"]
         )
     assert all(r["reindex_s"] > 0 for r in rows[1:])
-    assert all(0 < r["search_p50_ms"] <= r["search_p99_ms"] for r in rows)
     assert out.with_suffix(".png").stat().st_size > 0
     # Every copy it made is removed with its reader.
     assert not list((index / "store" / "replicas").glob("*-v*"))

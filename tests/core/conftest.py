@@ -127,16 +127,9 @@ def world() -> World:
     return make_world()
 
 
-def build_version(
-    store: Store,
-    version: str,
-    world: World,
-    *,
-    finish: bool = True,
-    spec: CollectionSpec = ARTICLE_SPEC,
-) -> None:
+def build_version(store: Store, version: str, world: World, *, finish: bool = True) -> None:
     writer = store.new_writer(version)
-    writer.create("articles", spec)
+    writer.create("articles", ARTICLE_SPEC)
     writer.create("customers", CUSTOMER_SPEC)
     points = world.points()
     for start in range(0, len(points), 64):  # several batches, as the indexer sends them
