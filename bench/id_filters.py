@@ -39,10 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.catalog import point_id  # noqa: E402
-from core.store.base import ARTICLES  # noqa: E402
+from core.store.base import ARTICLES, VectorQuery  # noqa: E402
 from core.store.edge import EdgeStore  # noqa: E402
-from core.store.edge_reader import EdgeReader  # noqa: E402
-from core.store.filters import candidate_params  # noqa: E402
+from core.store.edge_reader import EdgeReader, candidate_request  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SIGNALS = ("text", "image", "cf")
@@ -74,25 +73,15 @@ def _sizes(reader: EdgeReader, ids: list[int]) -> dict[str, int]:
 def _candidates(
     shard: Any, sizes: dict[str, int], flt: qe.Filter, nrng: np.random.Generator, price: bool
 ) -> float:
-    """One ranked list's candidate query under ``flt`` (and a price range), in ms."""
+    """One ranked list's candidate query (`EdgeReader.candidates`' own request) under ``flt``
+    (and a price range), in ms."""
     if price:
         flt = qe.Filter(must=[PRICE], must_not=flt.must_not)
-    prefetches = [
-        qe.Prefetch(
-            limit=100,
-            query=qe.Query.Nearest(nrng.standard_normal(size).astype(np.float32).tolist(), using=u),
-            filter=flt,
-            params=candidate_params(100),
-        )
+    queries = [
+        VectorQuery(u, nrng.standard_normal(size).astype(np.float32).tolist(), 100)
         for u, size in sizes.items()
     ]
-    request = qe.QueryRequest(
-        limit=300,
-        prefetches=prefetches,
-        query=qe.Fusion.Rrf(k=60),  # type: ignore[arg-type]
-        filter=flt,
-        with_payload=False,
-    )
+    request = candidate_request(queries, flt)
     started = time.perf_counter()
     shard.query(request)
     return (time.perf_counter() - started) * 1000

@@ -55,6 +55,29 @@ def operation(change: Change) -> qe.UpdateOperation:
     raise TypeError(f"not a store change: {change!r}")
 
 
+def candidate_request(
+    queries: Sequence[VectorQuery], edge_flt: qe.Filter | None
+) -> qe.QueryRequest:
+    """A ranked list's candidate query: one prefetch per signal under the filter, fused.
+    Fusion over the prefetches returns their union; RRF gives it a sensible order."""
+    prefetches = [
+        qe.Prefetch(
+            limit=q.limit,
+            query=qe.Query.Nearest(list(q.vector), using=q.using),
+            filter=edge_flt,
+            params=candidate_params(q.limit),
+        )
+        for q in queries
+    ]
+    return qe.QueryRequest(
+        limit=sum(q.limit for q in queries),
+        prefetches=prefetches,
+        query=qe.Fusion.Rrf(k=60),  # type: ignore[arg-type]  # the stub misses the nesting
+        filter=edge_flt,
+        with_payload=False,
+    )
+
+
 def _size(change: Change) -> int:
     return len(change.points) if isinstance(change, Upsert) else len(change.ids)
 
@@ -211,25 +234,7 @@ class EdgeReader(PagedScroll, StoreReader):
         queries = [q for q in queries if q.limit > 0]
         if not queries:
             return []
-        edge_flt = to_edge(flt)
-        prefetches = [
-            qe.Prefetch(
-                limit=q.limit,
-                query=qe.Query.Nearest(list(q.vector), using=q.using),
-                filter=edge_flt,
-                params=candidate_params(q.limit),
-            )
-            for q in queries
-        ]
-        # Fusion over the prefetches returns their union; RRF gives it a sensible order.
-        request = qe.QueryRequest(
-            limit=sum(q.limit for q in queries),
-            prefetches=prefetches,
-            query=qe.Fusion.Rrf(k=60),  # type: ignore[arg-type]  # the stub misses the nesting
-            filter=edge_flt,
-            with_payload=False,
-        )
-        hits = self._shard(collection).query(request)
+        hits = self._shard(collection).query(candidate_request(queries, to_edge(flt)))
         hits.sort(key=lambda p: (-p.score, int(p.id)))  # type: ignore[arg-type]
         return [int(p.id) for p in hits]  # type: ignore[arg-type]
 
