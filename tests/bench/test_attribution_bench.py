@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.bench import run_bench
+
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_attribution_bench_measures_both_backends(tmp_path: Path) -> None:
     out = tmp_path / "attribution.json"
-    cmd = [sys.executable, "bench/attribution.py", "--impressions", "3000", "--requests", "600"]
-    cmd += ["--query-impressions", "20000"]
-    run = subprocess.run(
-        [*cmd, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    args = ["--impressions", "3000", "--requests", "600", "--query-impressions", "20000"]
+    run_bench("attribution.py", *args, "--out", str(out))
     report = json.loads(out.read_text())
     for name in ("sqlite", "postgresql"):
         row = report["backends"][name]

@@ -4,17 +4,15 @@ indexed copy, and each row says how many articles changed and what the process h
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bench import run_bench
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_copy_memory_counts_the_articles_changed_and_each_swap(
@@ -22,11 +20,9 @@ def test_copy_memory_counts_the_articles_changed_and_each_swap(
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "copy_memory.json"
-    cmd = [sys.executable, "bench/copy_memory.py", "--index", str(index), "--data", str(tiny_world)]
-    cmd += ["--changes", "40", "--cycles", "2", "--working-set", "25", "--queries", "3"]
-    cmd += ["--out", str(out)]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    args = ["--index", str(index), "--data", str(tiny_world), "--changes", "40", "--cycles", "2"]
+    args += ["--working-set", "25", "--queries", "3", "--out", str(out)]
+    run_bench("copy_memory.py", *args)
 
     report = json.loads(out.read_text())
     rows = report["rows"]

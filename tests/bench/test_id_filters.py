@@ -4,17 +4,15 @@ filter, each with its latencies, and the plot."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bench import run_bench
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_id_filters_times_each_size_and_form(
@@ -22,10 +20,8 @@ def test_id_filters_times_each_size_and_form(
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "id_filters.json"
-    cmd = [sys.executable, "bench/id_filters.py", "--index", str(index), "--data", str(tiny_world)]
-    cmd += ["--sizes", "0,20,100", "--queries", "3", "--out", str(out)]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    args = ["--index", str(index), "--data", str(tiny_world), "--sizes", "0,20,100"]
+    run_bench("id_filters.py", *args, "--queries", "3", "--out", str(out))
     rows = json.loads(out.read_text())["rows"]
     cells = [(r["ids"], r["form"], r["price"]) for r in rows]
     assert cells == [

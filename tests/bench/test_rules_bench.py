@@ -4,17 +4,15 @@ some of which apply, and a table, a JSON file and a plot."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bench import run_bench
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_rules_bench_answers_every_surface_with_each_rule_count(
@@ -22,10 +20,8 @@ def test_the_rules_bench_answers_every_surface_with_each_rule_count(
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "rules.json"
-    cmd = [sys.executable, "bench/rules.py", "--index", str(index), "--data", str(tiny_world)]
-    cmd += ["--requests", "10", "--out", str(out)]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    args = ["--index", str(index), "--data", str(tiny_world), "--requests", "10"]
+    run_bench("rules.py", *args, "--out", str(out))
     rows = json.loads(out.read_text())["rows"]
     assert {(r["surface"], r["rules"]) for r in rows} == {
         (s, n) for s in ("feed", "trending", "similar", "search", "browse") for n in (0, 100, 1000)

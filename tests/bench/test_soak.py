@@ -4,17 +4,15 @@ load for a few seconds, sampled, with no error."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bench import run_bench
 from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_short_soak_samples_every_process_and_answers_without_error(
@@ -22,11 +20,9 @@ def test_a_short_soak_samples_every_process_and_answers_without_error(
 ) -> None:
     index = copy_index(tiny_settings.index_dir, tmp_path / "index")
     out = tmp_path / "out" / "soak.json"
-    cmd = [sys.executable, "bench/soak.py", "--index", str(index), "--data", str(tiny_world)]
-    cmd += ["--seconds", "20", "--every", "4", "--probe", "0", "--out", str(out)]
-    cmd += ["--changed-articles", "30"]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    args = ["--index", str(index), "--data", str(tiny_world), "--seconds", "20", "--every", "4"]
+    args += ["--probe", "0", "--out", str(out), "--changed-articles", "30"]
+    run_bench("soak.py", *args)
 
     report = json.loads(out.read_text())
     samples = report["samples"]
